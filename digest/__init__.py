@@ -1,3 +1,3 @@
-"""digest: turn news articles from many outlets into a static site of what they agree on and where they differ."""
+"""digest: news articles from many outlets -> a static site of where they agree and differ."""
 
 __version__ = "0.1.0"

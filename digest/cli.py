@@ -1,0 +1,96 @@
+"""The `digest` command: argument parsing and dispatch to the stages. Exit codes live here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from digest import __version__
+from digest.config import ConfigError, load_config
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from digest.build import build, print_report
+    from digest.render import TemplateProblem
+
+    start = time.perf_counter()
+    try:
+        result = build(Path(args.root), base_url=args.base_url)
+    except (ConfigError, TemplateProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print_report(result, time.perf_counter() - start)
+    if args.strict and result.problems:
+        print(f"--strict: {len(result.problems)} problem(s) in the input", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from digest.ingest.importer import ImportOptions, import_paths
+
+    try:
+        cfg = load_config(Path(args.root))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    opts = ImportOptions(source=args.source, url=args.url, date=args.date, title=args.title,
+                         force=args.force)
+    summary = import_paths(args.inputs, cfg.content, opts)
+    for line in summary.lines():
+        print(line)
+    return 1 if summary.failures and not summary.results else 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from digest.serve import serve
+
+    return serve(Path(args.root), host=args.host, port=args.port)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest", description="Turn news articles into a static digest of what the "
+        "sources agree on and where they differ.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build site/ from content/")
+    p.add_argument("--root", default=".", help="the digest's folder (default: .)")
+    p.add_argument("--base-url", help="override base_url from digest.yaml")
+    p.add_argument("--strict", action="store_true", help="exit non-zero on any input problem")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("import", help="import articles into content/articles/")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="files to import")
+    p.add_argument("--root", default=".", help="the digest's folder (default: .)")
+    p.add_argument("--source", help="outlet name (default: detected, else the file name)")
+    p.add_argument("--url", help="URL of the original article")
+    p.add_argument("--date", help="publication date, YYYY-MM-DD")
+    p.add_argument("--title", help="headline (default: detected)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an article already imported from the same input")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("serve", help="build and serve the site on 127.0.0.1")
+    p.add_argument("--root", default=".", help="the digest's folder (default: .)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Compare: one story's articles -> shared facts and differences, by a chain of small rules.
+
+Each rule is one module with a `run(state)` function over the shared StoryState (see
+state.py), in the spirit of markdown-it's rule chains. Adding a kind of difference means
+adding one module and one line to RULES. Order matters: facts first (other rules read
+which sentences are shared), coverage last (it reports what nothing else explained).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from digest.compare import (
+    attribution,
+    claims,
+    coverage,
+    dates,
+    facts,
+    names,
+    numbers,
+    quotes,
+)
+from digest.compare.state import StoryState
+from digest.model import Article, Difference, Fact
+from digest.text import content_lemmas
+
+Rule = Callable[[StoryState], None]
+
+RULES: list[tuple[str, Rule]] = [
+    ("facts", facts.run),
+    ("number", numbers.run),
+    ("date", dates.run),
+    ("name", names.run),
+    ("quote", quotes.run),
+    ("claim", claims.run),
+    ("attribution", attribution.run),
+    ("coverage", coverage.run),
+]
+
+KIND_ORDER = {name: i for i, (name, _rule) in enumerate(RULES)}
+
+
+@dataclass
+class StoryAnalysis:
+    title: str
+    summary: str
+    facts: list[Fact]
+    differences: list[Difference]
+
+
+def compare_story(articles: list[Article]) -> StoryAnalysis:
+    """Run every rule over one story and pick its headline and summary."""
+    state = StoryState.from_articles(articles)
+    for _name, rule in RULES:
+        rule(state)
+    state.differences.sort(key=lambda d: KIND_ORDER.get(d.kind, 99))
+    return StoryAnalysis(
+        title=choose_headline(state),
+        summary=" ".join(f.text for f in state.facts[:2]),
+        facts=state.facts,
+        differences=state.differences,
+    )
+
+
+def choose_headline(state: StoryState) -> str:
+    """The article title that best matches the most widely shared facts."""
+    articles = sorted(state.articles, key=lambda a: (a.published or date.max, a.id))
+    if not state.facts:
+        return articles[0].title
+    top = state.facts[:5]
+    fact_lemmas = [frozenset(content_lemmas(f.text)) for f in top]
+    best, best_score = articles[0], -1.0
+    for a in articles:
+        title = frozenset(content_lemmas(a.title))
+        score = sum(len(f.sources) * state.similarity(title, fl)
+                    for f, fl in zip(top, fact_lemmas, strict=True))
+        if score > best_score + 1e-9:
+            best, best_score = a, score
+    return best.title

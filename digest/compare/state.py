@@ -1,0 +1,136 @@
+"""The shared story state every comparison rule reads and writes (like markdown-it's state)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from digest.model import Article, Difference, Evidence, Fact
+from digest.text import content_lemmas, split_sentences, words
+
+MAX_SENTENCES_PER_ARTICLE = 80
+ALIGN_MIN = 0.2  # below this two sentences are not about the same point
+
+
+@dataclass
+class Sentence:
+    index: int
+    article: Article
+    text: str  # verbatim from the article's text
+    paragraph: int
+    position: int  # sentence number within the article
+    lemmas: frozenset[str]
+    n_words: int
+
+    @property
+    def source(self) -> str:
+        return self.article.source_key
+
+    @property
+    def evidence(self) -> Evidence:
+        return Evidence(self.article.id, self.text)
+
+
+@dataclass
+class StoryState:
+    articles: list[Article]
+    sentences: list[Sentence] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+    # sentence index -> fact index, filled by the facts rule
+    fact_of: dict[int, int] = field(default_factory=dict)
+    # sentence indexes some difference already quotes (coverage skips them)
+    cited: set[int] = field(default_factory=set)
+    # aligned groups of number mentions (numbers rule), read by the attribution rule
+    quantities: list[list[object]] = field(default_factory=list)
+    _pairs: list[tuple[int, int, float]] | None = None
+
+    @classmethod
+    def from_articles(cls, articles: list[Article]) -> StoryState:
+        state = cls(articles=articles)
+        for article in articles:
+            pos = 0
+            for p, para in enumerate(article.paragraphs):
+                for sent in split_sentences(para):
+                    if pos >= MAX_SENTENCES_PER_ARTICLE:
+                        break
+                    state.sentences.append(
+                        Sentence(len(state.sentences), article, sent, p, pos,
+                                 frozenset(content_lemmas(sent)), len(words(sent)))
+                    )
+                    pos += 1
+        df: Counter[str] = Counter()
+        for s in state.sentences:
+            df.update(s.lemmas)
+        n = len(state.sentences) or 1
+        state.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+        return state
+
+    @property
+    def source_count(self) -> int:
+        return len({a.source_key for a in self.articles})
+
+    def weight(self, lemmas: frozenset[str] | set[str]) -> float:
+        return sum(self.idf.get(t, 1.0) for t in lemmas)
+
+    def similarity(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+        """IDF-weighted Dice overlap of two lemma sets, 0..1."""
+        if not a or not b:
+            return 0.0
+        shared = self.weight(a & b)
+        return 2.0 * shared / (self.weight(a) + self.weight(b))
+
+    def sentence_similarity(self, i: int, j: int) -> float:
+        return self.similarity(self.sentences[i].lemmas, self.sentences[j].lemmas)
+
+    def aligned_pairs(self) -> list[tuple[int, int, float]]:
+        """Pairs of sentences from different sources about the same point, best first.
+
+        Candidates come from an inverted index on lemmas, so unrelated sentences are never
+        compared; computed once per story and shared by every rule.
+        """
+        if self._pairs is not None:
+            return self._pairs
+        index: dict[str, list[int]] = defaultdict(list)
+        for s in self.sentences:
+            for t in s.lemmas:
+                index[t].append(s.index)
+        pairs: list[tuple[int, int, float]] = []
+        for s in self.sentences:
+            candidates: set[int] = set()
+            for t in s.lemmas:
+                if self.idf.get(t, 0.0) < 0.3:  # in nearly every sentence: no signal
+                    continue
+                candidates.update(j for j in index[t] if j > s.index)
+            for j in sorted(candidates):
+                other = self.sentences[j]
+                if other.source == s.source:
+                    continue
+                sim = self.sentence_similarity(s.index, j)
+                if sim >= ALIGN_MIN:
+                    pairs.append((s.index, j, sim))
+        pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+        self._pairs = pairs
+        return pairs
+
+    @staticmethod
+    def topic_words(text: str, terms: frozenset[str] | set[str], k: int = 4) -> str:
+        """The given lemmas in the order the text says them, for a readable topic."""
+        seen: list[str] = []
+        for t in content_lemmas(text):
+            if t in terms and t not in seen:
+                seen.append(t)
+        return " ".join(seen[:k])
+
+    def published(self, s: Sentence) -> date | None:
+        return s.article.published
+
+    def evidence_for(self, indexes: list[int]) -> list[Evidence]:
+        """Evidence in a stable order: by source, then article, then position."""
+        sents = sorted({i for i in indexes}, key=lambda i: (
+            self.sentences[i].article.source.casefold(), self.sentences[i].article.id,
+            self.sentences[i].position))
+        return [self.sentences[i].evidence for i in sents]

@@ -1,0 +1,94 @@
+"""The project configuration: digest.yaml, its defaults, and where things live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+CONFIG_NAME = "digest.yaml"
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    root: Path
+    title: str = "News digest"
+    description: str = "What the sources agree on, and where they differ."
+    base_url: str = "http://127.0.0.1:8000/"
+    language: str = "en"
+    content_dir: str = "content"
+    output_dir: str = "site"
+    templates_dir: str = "templates"
+    cache_dir: str = ".digest-cache"
+    cname: str | None = None
+    group_window_days: int = 4
+    stories_per_page: int = 20
+    feeds: list[str] = field(default_factory=list)
+
+    @property
+    def content(self) -> Path:
+        return self.root / self.content_dir
+
+    @property
+    def output(self) -> Path:
+        return self.root / self.output_dir
+
+    @property
+    def templates(self) -> Path:
+        return self.root / self.templates_dir
+
+    @property
+    def cache(self) -> Path:
+        return self.root / self.cache_dir
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+_FIELDS = {
+    "title": str, "description": str, "base_url": str, "language": str, "content_dir": str,
+    "output_dir": str, "templates_dir": str, "cache_dir": str, "cname": str,
+    "group_window_days": int, "stories_per_page": int, "feeds": list,
+}
+
+
+def load_config(root: Path, base_url: str | None = None) -> Config:
+    """Read ROOT/digest.yaml (optional) and apply a --base-url override."""
+    root = root.resolve()
+    cfg = Config(root=root)
+    path = root / CONFIG_NAME
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            raise ConfigError(f"{CONFIG_NAME}{line}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{CONFIG_NAME}: expected a mapping of settings at the top level")
+        for key, value in data.items():
+            if key not in _FIELDS:
+                raise ConfigError(
+                    f"{CONFIG_NAME}: unknown setting {key!r} (known: {', '.join(sorted(_FIELDS))})"
+                )
+            if value is None:
+                continue
+            if not isinstance(value, _FIELDS[key]):
+                raise ConfigError(
+                    f"{CONFIG_NAME}: {key} must be a {_FIELDS[key].__name__}, got {value!r}"
+                )
+            setattr(cfg, key, value)
+    if base_url:
+        cfg.base_url = base_url
+    if not cfg.base_url.endswith("/"):
+        cfg.base_url += "/"
+    return cfg

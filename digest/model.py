@@ -1,0 +1,110 @@
+"""The data model every stage passes along: articles, stories, facts, differences, problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class Article:
+    """One article as loaded from content/: front matter plus its body, parsed."""
+
+    id: str
+    title: str
+    source: str
+    url: str | None
+    published: date | None
+    path: str  # path relative to the project root, for messages and links
+    body_markdown: str
+    paragraphs: list[str]  # plain-text paragraphs of the body (headings excluded)
+    language: str | None = None
+    author: str | None = None
+    story: str | None = None  # pinned story id from front matter
+    family: str | None = None  # wire-copy family: copies count as one source
+    partial: bool = False
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Plain text of the body: the text every evidence sentence is quoted from."""
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def source_key(self) -> str:
+        """Which independent source this article counts as (outlet, or wire family)."""
+        return self.family or self.source.casefold()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    article: str  # article id
+    sentence: str  # verbatim sentence from the article's text
+
+
+@dataclass
+class Value:
+    value: str
+    evidence: list[Evidence]
+    note: str = ""  # e.g. the hedge or the attribution
+
+
+@dataclass
+class Fact:
+    text: str
+    evidence: list[Evidence]
+    sources: list[str]  # distinct outlets supporting it
+
+
+@dataclass
+class Difference:
+    kind: str  # number | date | name | quote | claim | attribution | coverage
+    topic: str
+    detail: str  # conflict | precision | spelling | wording | trimmed | contradiction | only ...
+    values: list[Value]
+    highlight: list[list[str]] = field(default_factory=list)  # per value: differing words
+
+
+@dataclass
+class Story:
+    id: str
+    title: str
+    articles: list[Article]
+    summary: str = ""
+    note_html: str = ""  # editor's note from content/stories/<id>.md
+    title_from_editor: bool = False
+    facts: list[Fact] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def first_published(self) -> date | None:
+        dates = [a.published for a in self.articles if a.published]
+        return min(dates) if dates else None
+
+    @property
+    def last_published(self) -> date | None:
+        dates = [a.published for a in self.articles if a.published]
+        return max(dates) if dates else None
+
+    @property
+    def sources(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for a in self.articles:
+            seen.setdefault(a.source.casefold(), a.source)
+        return sorted(seen.values(), key=str.casefold)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the input, said so a person can fix it."""
+
+    path: str
+    line: int | None
+    message: str
+    hint: str = ""
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.severity}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text

@@ -1,0 +1,204 @@
+"""Render: stories and articles -> the bytes of every file of the site (no disk writes here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from digest import __version__
+from digest.config import Config
+from digest.load import markdown_parser
+from digest.model import Article, Difference, Story
+from digest.text import slugify
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_theme_dir() -> Path:
+    """The default theme: the repository's templates/ (shipped in the package as theme/)."""
+    for candidate in (PACKAGE_DIR / "theme", PACKAGE_DIR.parent / "templates"):
+        if (candidate / "base.html").exists():
+            return candidate
+    raise FileNotFoundError("digest's default theme is missing (templates/base.html)")
+
+
+class TemplateProblem(Exception):
+    """A template failed: names the template file and line."""
+
+    def __init__(self, template: str, line: int | None, message: str):
+        where = f"{template}:{line}" if line else template
+        super().__init__(f"{where}: template error: {message}")
+        self.template, self.line, self.message = template, line, message
+
+
+def _template_location(exc: BaseException) -> tuple[str, int | None]:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name or "?", exc.lineno
+    for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".json", ".css")):
+            return filename, lineno
+    return "?", None
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) and relative URLs become links; javascript:, data: and the rest do not."""
+    if not url:
+        return None
+    url = url.strip()
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if not scheme and not url.startswith("//") and ":" not in url.split("/")[0]:
+        return url
+    return None
+
+
+@dataclass
+class Page:
+    path: str  # relative to site/, e.g. "stories/x/index.html"
+    data: bytes
+
+
+class Renderer:
+    """Holds the compiled templates; renders each page from the build's data."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        dirs = [cfg.templates] if cfg.templates.is_dir() else []
+        theme = default_theme_dir()
+        if theme.resolve() not in [d.resolve() for d in dirs]:
+            dirs.append(theme)
+        self.template_dirs = dirs
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.md: MarkdownIt = markdown_parser()
+        self.env.globals.update(
+            site=self._site_globals(),
+            url=self.url,
+            abs_url=self.abs_url,
+            safe_url=safe_url,
+            version=__version__,
+        )
+        self.env.filters["slug"] = slugify
+        self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+        self.env.filters["longdate"] = (
+            lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
+        self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+        self.static_files = self._static_files()
+        self.env.globals["asset"] = self.asset
+
+    def _site_globals(self) -> dict[str, Any]:
+        return {"title": self.cfg.title, "description": self.cfg.description,
+                "base_url": self.cfg.base_url, "base_path": self.cfg.base_path,
+                "language": self.cfg.language}
+
+    def url(self, path: str = "") -> str:
+        """Site-internal link that works under base_url's sub-path."""
+        return self.cfg.base_path + path.lstrip("/")
+
+    def abs_url(self, path: str = "") -> str:
+        return self.cfg.base_url + path.lstrip("/")
+
+    def _static_files(self) -> dict[str, tuple[str, bytes]]:
+        """static/<name> -> (fingerprinted path, bytes); the user's theme wins over the default."""
+        found: dict[str, tuple[str, bytes]] = {}
+        for d in reversed(self.template_dirs):
+            static = d / "static"
+            if not static.is_dir():
+                continue
+            for f in sorted(static.rglob("*")):
+                if f.is_file():
+                    rel = f.relative_to(static).as_posix()
+                    data = f.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()[:10]
+                    stem, dot, ext = rel.rpartition(".")
+                    fp = f"static/{stem}.{digest}.{ext}" if dot else f"static/{rel}.{digest}"
+                    found[rel] = (fp, data)
+        return found
+
+    def asset(self, name: str) -> str:
+        if name not in self.static_files:
+            raise jinja2.UndefinedError(f"no static file {name!r} in the theme's static/")
+        return self.url(self.static_files[name][0])
+
+    def render(self, template: str, path: str, **context: Any) -> Page:
+        try:
+            html = self.env.get_template(template).render(page_path=path, **context)
+        except jinja2.TemplateError as exc:
+            name, line = _template_location(exc)
+            raise TemplateProblem(name, line, exc.message or str(exc)) from exc
+        return Page(path, html.encode("utf-8"))
+
+    def markdown(self, text: str) -> str:
+        return self.md.render(text)
+
+    def iter_static(self) -> Iterator[Page]:
+        for _name, (fp, data) in sorted(self.static_files.items()):
+            yield Page(fp, data)
+
+
+def story_path(story: Story) -> str:
+    return f"stories/{story.id}/"
+
+
+def article_path(article: Article) -> str:
+    return f"articles/{article.id}/"
+
+
+def source_path(source: str) -> str:
+    return f"sources/{slugify(source)}/"
+
+
+def difference_json(d: Difference) -> dict[str, Any]:
+    return {
+        "kind": d.kind,
+        "topic": d.topic,
+        "detail": d.detail,
+        "values": [
+            {"value": v.value, "note": v.note,
+             "evidence": [{"article": e.article, "sentence": e.sentence} for e in v.evidence]}
+            for v in d.values
+        ],
+    }
+
+
+def story_json(story: Story) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "title": story.title,
+        "summary": story.summary,
+        "first_published": story.first_published.isoformat() if story.first_published else None,
+        "last_published": story.last_published.isoformat() if story.last_published else None,
+        "articles": [
+            {"id": a.id, "title": a.title, "source": a.source, "url": safe_url(a.url),
+             "date": a.published.isoformat() if a.published else None}
+            for a in story.articles
+        ],
+        "facts": [
+            {"text": f.text, "sources": f.sources,
+             "evidence": [{"article": e.article, "sentence": e.sentence} for e in f.evidence]}
+            for f in story.facts
+        ],
+        "differences": [difference_json(d) for d in story.differences],
+    }
+
+
+def stories_json(stories: list[Story]) -> bytes:
+    data = {"generator": f"digest {__version__}", "stories": [story_json(s) for s in stories]}
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()

@@ -1,0 +1,58 @@
+"""Shared fixtures: the seed articles, temporary digest projects, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+SEED_SOURCES = {
+    "000_18d70cfc18c7a424.txt": "World News Summary",
+    "001_275daff4724fd889.txt": "NewsBytes",
+    "002_45292c7bef8dfaaf.txt": "Satirical rewrite",
+    "003_41355db6c868b72e.txt": "Business Recorder",
+    "004_1a6d8c0a848bbe60.txt": "AFP via Hindustan Times",
+}
+
+
+def run_digest(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real `digest` command line in a subprocess."""
+    proc = subprocess.run([sys.executable, "-m", "digest", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"digest {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "content" / "articles").mkdir(parents=True)
+    return tmp_path
+
+
+@pytest.fixture
+def seeded(project: Path) -> Path:
+    """A project with the five seeds imported through the CLI."""
+    for name, source in SEED_SOURCES.items():
+        run_digest("import", "--root", str(project), "--source", source, str(SEEDS / name))
+    return project
+
+
+@pytest.fixture(scope="session")
+def seeded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds imported and built once for the read-only tests."""
+    root = tmp_path_factory.mktemp("seeded")
+    for name, source in SEED_SOURCES.items():
+        run_digest("import", "--root", str(root), "--source", source, str(SEEDS / name))
+    run_digest("build", "--root", str(root))
+    return root
+
+
+def stories_json(root: Path) -> dict:
+    return json.loads((root / "site" / "api" / "stories.json").read_text(encoding="utf-8"))
