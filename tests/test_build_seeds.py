@@ -11,8 +11,8 @@ from tests.conftest import run_digest, stories_json
 
 def _text_of(root: Path) -> dict[str, str]:
     """Article id -> the plain text the evidence must be quoted from."""
-    from digest.config import load_config
     from digest.build import load_articles
+    from digest.config import load_config
 
     arts, _ = load_articles(load_config(root))
     return {a.id: a.text for a in arts}
