@@ -34,6 +34,7 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     pages_written: int = 0
     pages_unchanged: int = 0
+    written_paths: list[str] = field(default_factory=list)  # site-relative, this build only
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -154,7 +155,7 @@ def render_site(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterat
     yield from renderer.iter_static()
 
 
-def write_site(output: Path, pages: Iterator[Page]) -> tuple[int, int]:
+def write_site(output: Path, pages: Iterator[Page]) -> tuple[list[str], int]:
     """Write pages into a staging folder, then swap it into place.
 
     Unchanged files are hard-linked from the current site instead of rewritten, so their
@@ -163,7 +164,8 @@ def write_site(output: Path, pages: Iterator[Page]) -> tuple[int, int]:
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}")
     if staging.exists():
         shutil.rmtree(staging)
-    written = unchanged = 0
+    written: list[str] = []
+    unchanged = 0
     try:
         for page in pages:
             rel = Path(page.path)
@@ -180,7 +182,7 @@ def write_site(output: Path, pages: Iterator[Page]) -> tuple[int, int]:
             except OSError:
                 pass
             target.write_bytes(page.data)
-            written += 1
+            written.append(page.path)
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -209,11 +211,28 @@ def build(root: Path, base_url: str | None = None, cfg: Config | None = None) ->
     t1 = time.perf_counter()
     result.stories = make_stories(articles, cfg, notes)
     t2 = time.perf_counter()
-    result.pages_written, result.pages_unchanged = write_site(
+    result.written_paths, result.pages_unchanged = write_site(
         cfg.output, render_site(cfg, renderer, result.stories))
+    result.pages_written = len(result.written_paths)
     t3 = time.perf_counter()
     result.timings = {"load": t1 - t0, "group+compare": t2 - t1, "render+write": t3 - t2}
     return result
+
+
+class Builder:
+    """A build engine that lives across rebuilds (for `digest serve`).
+
+    `build(changed)` rebuilds after the given files changed (None: unknown, rebuild all);
+    the result is always byte-identical to a clean full build of the same content.
+    """
+
+    def __init__(self, root: Path, base_url: str | None = None):
+        self.root = root
+        self.base_url = base_url
+
+    def build(self, changed: set[Path] | None = None) -> BuildResult:
+        """Raises ConfigError or TemplateProblem when the site cannot be built at all."""
+        return build(self.root, base_url=self.base_url)
 
 
 def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None:
