@@ -1,30 +1,45 @@
-"""Build: the one place with I/O. Reads content/, runs the stages, writes site/ atomically."""
+"""Build: the one place with I/O. Reads content/, runs the stages, writes site/ atomically.
+
+Three caches (in `.digest-cache/`, all safe to delete or corrupt: they are only ever
+trusted when they load cleanly and carry this digest version) make rebuilds cheap:
+
+- parsed articles, keyed by path + mtime + size (an unchanged file is not even read);
+- story analyses, keyed by the fingerprints of the story's articles;
+- the page manifest: the key of every page written last time. A page whose key is the
+  same is not rendered again: its file in site/ is already right.
+
+A clean build and a cached one produce byte-identical sites; a test holds them to it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import pickle
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from digest.compare import compare_story
+from digest import __version__
+from digest.compare import StoryAnalysis, compare_story
 from digest.config import Config, load_config
-from digest.group import group_into_stories
+from digest.group import article_terms, group_into_stories
 from digest.load import ArticleError, find_article_files, read_article_file, split_front_matter
 from digest.model import Article, Problem, Story
-from digest.render import (
-    Page,
-    Renderer,
-    article_path,
-    source_path,
-    stories_json,
-    story_path,
-)
+from digest.render import Renderer
+from digest.site import PageSpec, site_pages
 from digest.text import slugify
+
+CACHE_FORMAT = 1
+PARALLEL_MIN_STORIES = 64  # below this a process pool costs more than it saves
 
 
 @dataclass
@@ -34,7 +49,9 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     pages_written: int = 0
     pages_unchanged: int = 0
+    pages_rendered: int = 0
     written_paths: list[str] = field(default_factory=list)  # site-relative, this build only
+    removed_paths: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -42,24 +59,84 @@ class BuildResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def load_articles(cfg: Config) -> tuple[list[Article], list[Problem]]:
-    """Every article under content/; a bad file is a Problem, never a crash."""
+# --- caches -----------------------------------------------------------------------------
+
+def _load_cache(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = pickle.load(fh)
+        if isinstance(data, dict) and data.get("version") == (__version__, CACHE_FORMAT):
+            return data["entries"]
+    except Exception:  # noqa: BLE001 - a missing or corrupt cache is simply empty
+        pass
+    return {}
+
+
+def _save_cache(path: Path, entries: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"version": (__version__, CACHE_FORMAT), "entries": entries}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:  # a cache we cannot write only costs speed next time
+        print(f"warning: cannot write cache {path} ({exc.strerror})", file=sys.stderr)
+
+
+# --- load -------------------------------------------------------------------------------
+
+@dataclass
+class _Parsed:
+    stat: tuple[int, int]
+    article: Article
+    warnings: list[Problem]
+    terms: Counter[str]
+
+
+def load_articles(cfg: Config, cache: dict[str, Any] | None = None
+                  ) -> tuple[list[Article], list[Problem], dict[str, Counter[str]]]:
+    """Every article under content/; a bad file is a Problem, never a crash.
+
+    `cache` (rel path -> _Parsed) is read and updated in place when given.
+    """
     articles: list[Article] = []
     problems: list[Problem] = []
+    terms: dict[str, Counter[str]] = {}
     if not cfg.content.is_dir():
         problems.append(Problem(cfg.content_dir, None, "content folder does not exist",
                                 "create it, or run 'digest import FILE' to add articles"))
-        return articles, problems
+        return articles, problems, terms
+    seen: set[str] = set()
     for path in find_article_files(cfg.content):
         rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
+        seen.add(rel)
         try:
-            article, warnings = read_article_file(path, rel)
-        except ArticleError as exc:
-            problems.append(exc.problem)
-            continue
-        problems.extend(warnings)
-        articles.append(article)
-    return _dedupe(articles, problems), problems
+            st = path.stat()
+            stat = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stat = (0, -1)
+        hit = cache.get(rel) if cache is not None else None
+        if isinstance(hit, _Parsed) and hit.stat == stat and stat[1] >= 0:
+            parsed = hit
+        else:
+            try:
+                article, warnings = read_article_file(path, rel)
+            except ArticleError as exc:
+                problems.append(exc.problem)
+                if cache is not None:
+                    cache.pop(rel, None)
+                continue
+            parsed = _Parsed(stat, article, warnings, article_terms(article))
+            if cache is not None:
+                cache[rel] = parsed
+        problems.extend(parsed.warnings)
+        articles.append(parsed.article)
+        terms[parsed.article.id] = parsed.terms
+    if cache is not None:
+        for rel in [r for r in cache if r not in seen]:
+            del cache[rel]
+    return _dedupe(articles, problems), problems, terms
 
 
 def _dedupe(articles: list[Article], problems: list[Problem]) -> list[Article]:
@@ -106,12 +183,55 @@ def load_story_notes(cfg: Config, renderer: Renderer) -> tuple[dict[str, dict], 
     return notes, problems
 
 
-def make_stories(articles: list[Article], cfg: Config, notes: dict[str, dict]) -> list[Story]:
+# --- group + compare ----------------------------------------------------------------------
+
+def _analysis_key(members: list[Article]) -> str:
+    h = hashlib.sha256()
+    for a in members:
+        h.update(a.fingerprint.encode() or a.id.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _compare_many(groups: list[list[Article]]) -> list[StoryAnalysis]:
+    return [compare_story(g) for g in groups]
+
+
+def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
+                    executor: Executor | None = None) -> list[StoryAnalysis]:
+    """compare_story over every group, reusing cached analyses, in parallel when worth it."""
+    keys = [_analysis_key(g) for g in groups]
+    results: list[StoryAnalysis | None] = [
+        cache.get(k) if cache is not None else None for k in keys]
+    todo = [i for i, r in enumerate(results) if not isinstance(r, StoryAnalysis)]
+    if len(todo) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
+        own = executor is None
+        pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count())
+        try:
+            size = max(8, len(todo) // ((os.cpu_count() or 2) * 8))
+            chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+            futures = [pool.submit(_compare_many, [groups[i] for i in c]) for c in chunks]
+            for chunk, fut in zip(chunks, futures, strict=True):
+                for i, analysis in zip(chunk, fut.result(), strict=True):
+                    results[i] = analysis
+        finally:
+            if own:
+                pool.shutdown()
+    else:
+        for i in todo:
+            results[i] = compare_story(groups[i])
+    if cache is not None:
+        cache.clear()
+        cache.update({k: r for k, r in zip(keys, results, strict=True)})
+    return [r for r in results if r is not None]
+
+
+def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
+                 notes: dict[str, dict]) -> list[Story]:
     stories: list[Story] = []
-    for members in group_into_stories(articles, window_days=cfg.group_window_days):
+    for members, analysis in zip(groups, analyses, strict=True):
         first = members[0]
         sid = first.story or first.id
-        analysis = compare_story(members)
         story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
                       facts=analysis.facts, differences=analysis.differences)
         note = notes.get(sid)
@@ -124,124 +244,222 @@ def make_stories(articles: list[Article], cfg: Config, notes: dict[str, dict]) -
     return stories
 
 
-def render_site(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterator[Page]:
-    """Every output file of the site, in a deterministic order."""
-    story_of: dict[str, Story] = {a.id: s for s in stories for a in s.articles}
-    by_source: dict[str, list[Story]] = {}
-    for s in stories:
-        for src in s.sources:
-            by_source.setdefault(src, []).append(s)
-    common = {"stories": stories, "story_path": story_path, "article_path": article_path,
-              "source_path": source_path, "sources_index": sorted(by_source, key=str.casefold)}
-    per_page = max(1, cfg.stories_per_page)
-    pages = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
-    for n, chunk in enumerate(pages, start=1):
-        path = "index.html" if n == 1 else f"page/{n}/index.html"
-        yield renderer.render("index.html", path, page_stories=chunk, page_number=n,
-                              page_count=len(pages), **common)
-    for story in stories:
-        yield renderer.render("story.html", story_path(story) + "index.html", story=story,
-                              **common)
-        for article in story.articles:
-            yield renderer.render("article.html", article_path(article) + "index.html",
-                                  article=article, story=story_of[article.id],
-                                  body_html=renderer.markdown(article.body_markdown), **common)
-    for src, src_stories in sorted(by_source.items(), key=lambda kv: kv[0].casefold()):
-        yield renderer.render("source.html", source_path(src) + "index.html", source=src,
-                              source_stories=src_stories, **common)
-    yield renderer.render("404.html", "404.html", **common)
-    yield Page("api/stories.json", stories_json(stories))
-    yield Page(".nojekyll", b"")
-    yield from renderer.iter_static()
+# --- write ------------------------------------------------------------------------------
+
+def _check_rel(path: str) -> Path:
+    rel = Path(path)
+    if rel.is_absolute() or ".." in rel.parts or "\0" in path or not rel.parts:
+        raise ValueError(f"refusing to write outside the site: {path!r}")
+    return rel
 
 
-def write_site(output: Path, pages: Iterator[Page]) -> tuple[list[str], int]:
-    """Write pages into a staging folder, then swap it into place.
+@dataclass
+class _WriteStats:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rendered: int = 0
 
-    Unchanged files are hard-linked from the current site instead of rewritten, so their
-    bytes and mtimes stay put; an interrupted build leaves the previous site/ untouched.
+
+def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifest: dict[str, str],
+                global_key: str, stats: _WriteStats) -> bytes | None:
+    """The page's bytes, or None when the file in the old site is already right."""
+    key = f"{global_key}:{spec.key}" if spec.key is not None else None
+    if key is not None:
+        new_manifest[spec.path] = key
+        if manifest.get(spec.path) == key and old.is_file() and not old.is_symlink():
+            return None
+    data = spec.make()
+    stats.rendered += key is not None
+    try:
+        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) \
+                and old.read_bytes() == data:
+            return None
+    except OSError:
+        pass
+    return data
+
+
+def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
+                    global_key: str) -> tuple[_WriteStats, dict[str, str]]:
+    """Write into a staging folder and swap it into place (a full `digest build`).
+
+    Unchanged files are hard-linked from the current site; an interrupted build leaves
+    the previous site/ untouched.
     """
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}")
     if staging.exists():
         shutil.rmtree(staging)
-    written: list[str] = []
-    unchanged = 0
+    staging.mkdir(parents=True)
+    stats = _WriteStats()
+    new_manifest: dict[str, str] = {}
+    paths: set[str] = set()
     try:
-        for page in pages:
-            rel = Path(page.path)
-            if rel.is_absolute() or ".." in rel.parts:
-                raise ValueError(f"refusing to write outside the site: {page.path}")
-            target = staging / rel
+        for spec in specs:
+            rel = _check_rel(spec.path)
+            paths.add(spec.path)
+            target, old = staging / rel, output / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            old = output / rel
-            try:
-                if old.is_file() and not old.is_symlink() and old.read_bytes() == page.data:
+            data = _page_bytes(spec, old, manifest, new_manifest, global_key, stats)
+            if data is None:
+                try:
                     os.link(old, target)
-                    unchanged += 1
+                    stats.unchanged += 1
                     continue
-            except OSError:
-                pass
-            target.write_bytes(page.data)
-            written.append(page.path)
-        _swap(staging, output)
+                except OSError:
+                    data = spec.make()
+            target.write_bytes(data)
+            stats.written.append(spec.path)
+        stats.removed = sorted(p for p in _existing_files(output) if p not in paths)
+        old_site = output.with_name(f".{output.name}.old-{os.getpid()}")
+        if output.exists():
+            os.replace(output, old_site)
+        os.replace(staging, output)
+        shutil.rmtree(old_site, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return written, unchanged
+    return stats, new_manifest
 
 
-def _swap(staging: Path, output: Path) -> None:
-    old = output.with_name(f".{output.name}.old-{os.getpid()}")
-    if output.exists():
-        os.replace(output, old)
-    os.replace(staging, output)
-    shutil.rmtree(old, ignore_errors=True)
+def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
+                        global_key: str) -> tuple[_WriteStats, dict[str, str]]:
+    """Replace only the files that changed, each atomically (the dev server's rebuilds).
+
+    The server holds requests while this runs, so nobody sees a half-updated site.
+    """
+    stats = _WriteStats()
+    new_manifest: dict[str, str] = {}
+    paths: set[str] = set()
+    output.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        rel = _check_rel(spec.path)
+        paths.add(spec.path)
+        target = output / rel
+        data = _page_bytes(spec, target, manifest, new_manifest, global_key, stats)
+        if data is None:
+            stats.unchanged += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        stats.written.append(spec.path)
+    for stale in sorted(p for p in _existing_files(output) if p not in paths):
+        (output / stale).unlink(missing_ok=True)
+        stats.removed.append(stale)
+    _prune_empty_dirs(output)
+    return stats, new_manifest
 
 
-def build(root: Path, base_url: str | None = None, cfg: Config | None = None) -> BuildResult:
-    """Build the site of the digest at `root`. Raises ConfigError/TemplateProblem."""
-    result = BuildResult()
-    cfg = cfg or load_config(root, base_url=base_url)
-    t0 = time.perf_counter()
-    renderer = Renderer(cfg)
-    articles, problems = load_articles(cfg)
-    notes, note_problems = load_story_notes(cfg, renderer)
-    result.problems = problems + note_problems
-    result.articles = articles
-    t1 = time.perf_counter()
-    result.stories = make_stories(articles, cfg, notes)
-    t2 = time.perf_counter()
-    result.written_paths, result.pages_unchanged = write_site(
-        cfg.output, render_site(cfg, renderer, result.stories))
-    result.pages_written = len(result.written_paths)
-    t3 = time.perf_counter()
-    result.timings = {"load": t1 - t0, "group+compare": t2 - t1, "render+write": t3 - t2}
-    return result
+def _existing_files(output: Path) -> Iterator[str]:
+    if not output.is_dir():
+        return
+    for dirpath, _dirs, files in os.walk(output):
+        for name in files:
+            yield (Path(dirpath) / name).relative_to(output).as_posix()
 
+
+def _prune_empty_dirs(output: Path) -> None:
+    for dirpath, dirs, files in sorted(os.walk(output, topdown=False), reverse=False):
+        if not dirs and not files and Path(dirpath) != output:
+            try:
+                os.rmdir(dirpath)
+            except OSError:
+                pass
+
+
+def _global_key(cfg: Config, renderer: Renderer) -> str:
+    """Everything every page depends on: digest's version, the config, the templates."""
+    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    settings = {k: v for k, v in vars(cfg).items() if k != "root"}
+    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for d in renderer.template_dirs:
+        for f in sorted(d.rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(d).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# --- the build ----------------------------------------------------------------------------
 
 class Builder:
-    """A build engine that lives across rebuilds (for `digest serve`).
+    """A build engine; keeps its caches in memory between rebuilds (for `digest serve`).
 
-    `build(changed)` rebuilds after the given files changed (None: unknown, rebuild all);
-    the result is always byte-identical to a clean full build of the same content.
+    `build()` always produces exactly what a clean full build of the same content would.
     """
 
-    def __init__(self, root: Path, base_url: str | None = None):
+    def __init__(self, root: Path, base_url: str | None = None, in_place: bool = False,
+                 use_cache: bool = True):
         self.root = root
         self.base_url = base_url
+        self.in_place = in_place
+        self.use_cache = use_cache
+        self._caches: dict[str, dict[str, Any]] | None = None
+
+    def _cache_paths(self, cfg: Config) -> dict[str, Path]:
+        return {name: cfg.cache / f"{name}.pickle" for name in ("articles", "analyses", "pages")}
 
     def build(self, changed: set[Path] | None = None) -> BuildResult:
-        """Raises ConfigError or TemplateProblem when the site cannot be built at all."""
-        return build(self.root, base_url=self.base_url)
+        """Build the site. `changed` is a hint only; correctness never depends on it.
+
+        Raises ConfigError or TemplateProblem when the site cannot be built at all.
+        """
+        result = BuildResult()
+        t0 = time.perf_counter()
+        cfg = load_config(self.root, base_url=self.base_url)
+        renderer = Renderer(cfg)
+        paths = self._cache_paths(cfg)
+        if not self.use_cache:
+            caches: dict[str, dict[str, Any]] = {n: {} for n in paths}
+        elif self._caches is None:
+            caches = {n: _load_cache(p) for n, p in paths.items()}
+        else:
+            caches = self._caches
+        articles, problems, terms = load_articles(cfg, caches["articles"])
+        notes, note_problems = load_story_notes(cfg, renderer)
+        result.problems = problems + note_problems
+        result.articles = articles
+        t1 = time.perf_counter()
+        groups = group_into_stories(articles, window_days=cfg.group_window_days, terms=terms)
+        t2 = time.perf_counter()
+        analyses = analyse_stories(groups, caches["analyses"])
+        result.stories = make_stories(groups, analyses, notes)
+        t3 = time.perf_counter()
+        specs = site_pages(cfg, renderer, result.stories)
+        manifest = caches["pages"] if self.use_cache else {}
+        writer = write_site_in_place if self.in_place else write_site_swap
+        stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer))
+        caches["pages"] = new_manifest
+        t4 = time.perf_counter()
+        if self.use_cache:
+            self._caches = caches
+            for name, path in paths.items():
+                _save_cache(path, caches[name])
+        t5 = time.perf_counter()
+        result.written_paths = stats.written
+        result.removed_paths = stats.removed
+        result.pages_written = len(stats.written)
+        result.pages_unchanged = stats.unchanged
+        result.pages_rendered = stats.rendered
+        result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
+                          "render+write": t4 - t3, "cache": t5 - t4}
+        return result
+
+
+def build(root: Path, base_url: str | None = None, use_cache: bool = True) -> BuildResult:
+    """Build the site of the digest at `root` (one-shot, swapped into place)."""
+    return Builder(root, base_url=base_url, use_cache=use_cache).build()
 
 
 def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None:
     for p in result.problems:
         print(str(p), file=stream)
     total = result.pages_written + result.pages_unchanged
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
     print(
         f"built {len(result.articles)} articles into {len(result.stories)} stories: "
-        f"{total} files ({result.pages_written} written, {result.pages_unchanged} unchanged) "
-        f"in {elapsed:.2f}s",
+        f"{total} files ({result.pages_written} written, {result.pages_unchanged} unchanged, "
+        f"{len(result.removed_paths)} removed) in {elapsed:.2f}s [{stages}]",
         file=stream,
     )

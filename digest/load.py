@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from datetime import date, datetime
@@ -15,9 +16,24 @@ from digest.model import Article, Problem
 from digest.text import slugify
 
 try:  # libyaml's C loader is several times faster; still a *safe* loader
-    _Loader: Any = yaml.CSafeLoader
+    _BaseLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - pyyaml built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, except that a date-looking value that is no real date (2025-13-45)
+    stays text, so it is reported as a bad date on its line instead of failing the file."""
+
+
+def _lenient_timestamp(loader: Any, node: yaml.Node) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -66,6 +82,11 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, 
         raise ArticleError(
             Problem(path, line, f"front matter is not valid YAML ({reason})",
                     "fix the YAML syntax; quote titles that contain ': '")
+        ) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ArticleError(
+            Problem(path, 2, f"front matter cannot be read ({type(exc).__name__}: {exc})",
+                    "simplify the front matter to plain 'field: value' lines")
         ) from exc
     if not isinstance(data, dict):
         raise ArticleError(
@@ -220,7 +241,9 @@ def read_article_file(path: Path, rel: str) -> tuple[Article, list[Problem]]:
         raise ArticleError(Problem(rel, line, "file is not UTF-8 text",
                                    "re-save it as UTF-8 (or re-import it with "
                                    "'digest import', which detects encodings)")) from exc
-    return parse_article(text, rel)
+    article, warnings = parse_article(text, rel)
+    article.fingerprint = hashlib.sha256(rel.encode() + b"\0" + data).hexdigest()
+    return article, warnings
 
 
 def find_article_files(content: Path) -> list[Path]:

@@ -24,6 +24,7 @@ class Article:
     family: str | None = None  # wire-copy family: copies count as one source
     partial: bool = False
     meta: dict[str, object] = field(default_factory=dict)
+    fingerprint: str = ""  # hash of the file's bytes and path: changes iff the article does
 
     @property
     def text(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 from markdown_it import MarkdownIt
 
 from digest import __version__
@@ -99,6 +100,7 @@ class Renderer:
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = (
             lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
+        self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.md.render(text))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.static_files = self._static_files()
         self.env.globals["asset"] = self.asset

@@ -13,7 +13,7 @@ from digest.config import load_config
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     cfg = load_config(root, base_url=f"http://{host}:{port}/")
-    result = build(root, cfg=cfg)
+    result = build(root, base_url=cfg.base_url)
     print_report(result, sum(result.timings.values()))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler,
                                 directory=str(cfg.output))

@@ -14,7 +14,7 @@ def _text_of(root: Path) -> dict[str, str]:
     from digest.build import load_articles
     from digest.config import load_config
 
-    arts, _ = load_articles(load_config(root))
+    arts, _, _ = load_articles(load_config(root))
     return {a.id: a.text for a in arts}
 
 

@@ -1,0 +1,95 @@
+"""Cached and incremental builds produce exactly the site a clean full build produces."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest.build import Builder, build
+
+EVAL = Path(__file__).parent / "eval" / "articles"
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def clean_build(project: Path, tmp: Path) -> dict[str, bytes]:
+    """Copy the project's inputs elsewhere and build them with no cache at all."""
+    fresh = tmp / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    shutil.copytree(project / "content", fresh / "content")
+    if (project / "templates").exists():
+        shutil.copytree(project / "templates", fresh / "templates")
+    build(fresh, use_cache=False)
+    return snapshot(fresh / "site")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(EVAL, project / "content" / "articles")
+    return project
+
+
+def _edit(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: Updated: ", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("in_place", [False, True], ids=["swap", "in-place"])
+def test_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: bool) -> None:
+    builder = Builder(corpus, in_place=in_place)
+    first = builder.build()
+    assert first.pages_written > 40
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    warm = builder.build()
+    assert warm.pages_written == 0 and warm.pages_rendered == 0
+
+    articles = sorted((corpus / "content" / "articles").glob("*.md"))
+    _edit(articles[3])
+    edited = builder.build()
+    assert 0 < edited.pages_written < first.pages_written
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    shutil.copy(articles[5], articles[5].with_name("copy-of-five.md"))
+    text = articles[5].with_name("copy-of-five.md").read_text(encoding="utf-8")
+    articles[5].with_name("copy-of-five.md").write_text(
+        text.replace("id: ", "id: copy-", 1).replace("url: ", "url: https://example.org/copy#", 1),
+        encoding="utf-8")
+    builder.build()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    articles[7].unlink()
+    removed = builder.build()
+    assert removed.removed_paths
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    templates = corpus / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<!-- t --></footer>"),
+                    encoding="utf-8")
+    themed = builder.build()
+    assert themed.pages_written > 40
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_a_fresh_process_reuses_the_disk_cache(corpus: Path, tmp_path: Path) -> None:
+    build(corpus)
+    again = Builder(corpus).build()  # a new engine: only the cache on disk carries over
+    assert again.pages_rendered == 0 and again.pages_written == 0
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
+    build(corpus)
+    for f in (corpus / ".digest-cache").iterdir():
+        f.write_bytes(b"\x80garbage")
+    build(corpus)
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
