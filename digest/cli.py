@@ -29,16 +29,32 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from digest.ingest.importer import ImportOptions, import_paths
+    from digest.ingest.feeds import FeedError, load_feed_list
+    from digest.ingest.importer import ImportOptions, import_paths, is_url
 
     try:
         cfg = load_config(Path(args.root))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    feeds: list[str] = []
+    try:
+        for feed_file in args.feeds or []:
+            feeds += load_feed_list(feed_file)
+    except FeedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not args.inputs and not args.feeds:
+        # `digest import` alone: the feeds listed in digest.yaml
+        feeds = [f if is_url(f) or Path(f).is_absolute() else str(cfg.root / f)
+                 for f in cfg.feeds]
+        if not feeds:
+            print("error: nothing to import: give files, folders or URLs, or --feeds FILE "
+                  "(or list feeds: in digest.yaml)", file=sys.stderr)
+            return 2
     opts = ImportOptions(source=args.source, url=args.url, date=args.date, title=args.title,
-                         force=args.force)
-    summary = import_paths(args.inputs, cfg.content, opts)
+                         force=args.force, fetch=args.fetch, timeout=args.timeout)
+    summary = import_paths(args.inputs, cfg.content, opts, feeds=feeds)
     for line in summary.lines():
         print(line)
     return 1 if summary.failures and not summary.results else 0
@@ -64,7 +80,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("import", help="import articles into content/articles/")
-    p.add_argument("inputs", nargs="+", metavar="FILE", help="files to import")
+    p.add_argument("inputs", nargs="*", metavar="FILE",
+                   help="files, folders, http(s) URLs, RSS/Atom feeds or .jsonl batches "
+                   "(none: the feeds listed in digest.yaml)")
     p.add_argument("--root", default=".", help="the digest's folder (default: .)")
     p.add_argument("--source", help="outlet name (default: detected, else the file name)")
     p.add_argument("--url", help="URL of the original article")
@@ -72,6 +90,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="headline (default: detected)")
     p.add_argument("--force", action="store_true",
                    help="replace an article already imported from the same input")
+    p.add_argument("--feeds", action="append", metavar="FILE",
+                   help="import every feed listed in FILE (YAML: feeds: [url-or-path, ...])")
+    p.add_argument("--fetch", action="store_true",
+                   help="for feed entries with only a summary, fetch the linked page")
+    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                   help="per-URL fetch timeout (default: 15)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("serve", help="build and serve the site on 127.0.0.1")

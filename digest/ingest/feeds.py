@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 import yaml
 
 from digest.ingest.html import (
@@ -130,6 +129,8 @@ def parse_feed(data: bytes | str, url: str | None = None, origin: str = "") -> l
     url is where the feed came from (resolves relative links; the domain is the fallback
     outlet name). Raises FeedError when the input is not a feed at all.
     """
+    import feedparser  # imported here: it is slow to import and plain-text imports skip it
+
     headers = {"content-location": url} if url else None
     parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
     where = origin or url or "feed"

@@ -7,6 +7,7 @@ a size cap, and a User-Agent that says who is asking.
 from __future__ import annotations
 
 import http.client
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -67,6 +68,12 @@ def fetch_url(url: str, timeout: float = 15.0) -> tuple[bytes, str]:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
             raise FetchError(url, f"timed out after {timeout:g}s") from exc
+        if isinstance(reason, socket.gaierror):
+            raise FetchError(url, f"cannot resolve host name {parts.hostname!r}") from exc
+        if isinstance(reason, ConnectionRefusedError):
+            raise FetchError(url, "connection refused") from exc
+        if isinstance(reason, OSError) and reason.strerror:
+            raise FetchError(url, reason.strerror) from exc
         raise FetchError(url, str(reason)) from exc
     except TimeoutError as exc:
         raise FetchError(url, f"timed out after {timeout:g}s") from exc
