@@ -260,8 +260,15 @@ def html_to_markdown(fragment: str | etree._Element, drop_boilerplate: bool = Tr
             )
         try:
             root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-        except (etree.ParserError, ValueError):
-            return normalize_text(fragment)
+        except (etree.ParserError, ValueError, AssertionError):
+            # a fragment carrying <html>/<body> tags of its own: parse it as a document
+            try:
+                doc = lxml.html.document_fromstring(fragment)
+            except (etree.ParserError, ValueError):
+                return normalize_text(fragment)
+            for head in doc.findall("head"):  # <head> would read as a trafilatura heading
+                doc.remove(head)
+            root = doc
     else:
         root = fragment
     blocks = _tree_to_blocks(root)
@@ -441,7 +448,7 @@ def _read_page_meta(doc: lxml.html.HtmlElement, url: str | None) -> _PageMeta:
 def _find_byline(doc: lxml.html.HtmlElement) -> str | None:
     """A visible "By Jane Doe" line, or an element whose class/rel marks it as the author."""
     for el in doc.iter():
-        if _tag(el) in {"script", "style", "title"}:
+        if _tag(el) in {"", "script", "style", "title"}:
             continue
         marker = " ".join(
             (
@@ -518,7 +525,7 @@ def _date_from_words(text: str) -> str | None:
 def _visible_date(doc: lxml.html.HtmlElement) -> str | None:
     """A written-out date in a dateline/byline element, or after "Published"/"Posted"."""
     for el in doc.iter():
-        if _tag(el) in {"script", "style", "title", "head"}:
+        if _tag(el) in {"", "script", "style", "title", "head"}:
             continue
         marker = f"{el.get('class') or ''} {el.get('id') or ''}"
         text = " ".join(el.text_content().split()) if len(el) < 6 else ""
