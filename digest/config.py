@@ -30,6 +30,7 @@ class Config:
     group_window_days: int = 4
     stories_per_page: int = 20
     feeds: list[str] = field(default_factory=list)
+    search: bool = True  # build a Pagefind search index (digest/search.py)
 
     @property
     def content(self) -> Path:
@@ -58,6 +59,7 @@ _FIELDS = {
     "title": str, "description": str, "base_url": str, "language": str, "content_dir": str,
     "output_dir": str, "templates_dir": str, "cache_dir": str, "cname": str,
     "group_window_days": int, "stories_per_page": int, "feeds": list,
+    "search": bool,
 }
 
 

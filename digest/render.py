@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,13 +103,21 @@ class Renderer:
             lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
         self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.md.render(text))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+        self.env.filters["jsonld"] = jsonld
+        self.env.filters["mark_words"] = mark_words
+        self.env.filters["mark_in"] = mark_in_sentence
+        self.env.filters["first_sentence"] = first_sentence
+        self.env.filters["shorten"] = shorten
+        self.env.filters["body_html"] = self.body_html
         self.static_files = self._static_files()
         self.env.globals["asset"] = self.asset
 
     def _site_globals(self) -> dict[str, Any]:
         return {"title": self.cfg.title, "description": self.cfg.description,
                 "base_url": self.cfg.base_url, "base_path": self.cfg.base_path,
-                "language": self.cfg.language}
+                "language": self.cfg.language,
+                "search": bool(getattr(self.cfg, "search", True)),
+                "cname": self.cfg.cname}
 
     def url(self, path: str = "") -> str:
         """Site-internal link that works under base_url's sub-path."""
@@ -150,9 +159,85 @@ class Renderer:
     def markdown(self, text: str) -> str:
         return self.md.render(text)
 
+    def body_html(self, text: str, top: int = 2) -> markupsafe.Markup:
+        """An article body as HTML whose headings start at h{top} and skip no level.
+
+        Articles are written by many hands: a body may use '#' or jump from '#' to '###'.
+        The page already has its h1, so the body's heading levels are renumbered in order.
+        """
+        tokens = self.md.parse(text)
+        levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+        remap = {lvl: min(6, top + i) for i, lvl in enumerate(levels)}
+        for t in tokens:
+            if t.type in ("heading_open", "heading_close"):
+                t.tag = f"h{remap[int(t.tag[1])]}"
+        return markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
+
     def iter_static(self) -> Iterator[Page]:
         for _name, (fp, data) in sorted(self.static_files.items()):
             yield Page(fp, data)
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def jsonld(value: Any) -> markupsafe.Markup:
+    """JSON for a <script type="application/ld+json"> block that no string can break out of.
+
+    '<', '>' and '&' are written as JSON unicode escapes, so a headline holding
+    '</script>' stays inside the JSON string.
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return markupsafe.Markup(text)
+
+
+def mark_words(text: str, words: list[str] | None) -> markupsafe.Markup:
+    """Escape text and wrap the given words in <mark>, matching them in order.
+
+    `words` is a Difference.highlight entry: the words of this value that the other
+    values lack, listed in the order they occur, so repeated words are marked only where
+    they differ.
+    """
+    if not words:
+        return markupsafe.escape(text)
+    out: list[str] = []
+    pos, i = 0, 0
+    for m in _WORD.finditer(text):
+        if i < len(words) and m.group() == words[i]:
+            out.append(str(markupsafe.escape(text[pos:m.start()])))
+            out.append(f"<mark>{markupsafe.escape(m.group())}</mark>")
+            pos, i = m.end(), i + 1
+    out.append(str(markupsafe.escape(text[pos:])))
+    return markupsafe.Markup("".join(out))
+
+
+def mark_in_sentence(sentence: str, value: str, words: list[str] | None) -> markupsafe.Markup:
+    """Escape a quoted sentence, marking `words` inside the part that is `value`."""
+    at = sentence.find(value) if words and value else -1
+    if at < 0:
+        return markupsafe.escape(sentence)
+    end = at + len(value)
+    return markupsafe.Markup(markupsafe.escape(sentence[:at]) + mark_words(value, words)
+                             + markupsafe.escape(sentence[end:]))
+
+
+def first_sentence(text: str, limit: int = 220) -> str:
+    """The first sentence of a summary, shortened to `limit` characters."""
+    text = " ".join(text.split())
+    m = re.search(r"(?<=[.!?”\"])\s+(?=[A-Z“\"‘(])", text)
+    if m:
+        text = text[:m.start()]
+    return shorten(text, limit)
+
+
+def shorten(text: str, limit: int = 100) -> str:
+    """Cut text at a word boundary to at most `limit` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:–— ")
+    return cut + "…"
 
 
 def story_path(story: Story) -> str:

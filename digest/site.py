@@ -17,16 +17,22 @@ from datetime import date
 from typing import Any
 
 from digest.config import Config
-from digest.model import Article, Story
+from digest.feeds_out import atom_feed, robots_txt, sitemap
+from digest.model import Article, Difference, Story
 from digest.render import (
     Page,
     Renderer,
     article_path,
+    first_sentence,
+    safe_url,
+    shorten,
     source_path,
     stories_json,
     story_json,
     story_path,
 )
+
+FEED_ENTRIES = 50  # the newest stories in each Atom feed
 
 
 @dataclass
@@ -90,8 +96,114 @@ def _spec(renderer: Renderer, template: str, path: str, **context: Any) -> PageS
     return PageSpec(path, h.hexdigest(), make)
 
 
+def _data(path: str, make: Callable[..., bytes], **context: Any) -> PageSpec:
+    """A data file (feed, sitemap) keyed, like a template page, by exactly what it holds."""
+    h = hashlib.sha256(b"data\0" + path.encode() + b"\0"
+                       + getattr(make, "__qualname__", "?").encode())
+    fingerprint(context, h)
+    return PageSpec(path, h.hexdigest(), lambda: make(**context))
+
+
 def _fixed(page: Page) -> PageSpec:
     return PageSpec(page.path, None, lambda: page.data)
+
+
+# --- what each page shows ------------------------------------------------------------------
+# Pages get plain dicts holding only what they show, so that a page's key (a fingerprint of
+# its context) changes only when something it shows changes: an edit to one article's body
+# re-renders that article, its story and (if the story's summary changed) the index pages
+# that list it - not every page of the site.
+
+def disputed(story: Story) -> list[Difference]:
+    """Differences other than coverage (details only one source gives)."""
+    return [d for d in story.differences if d.kind != "coverage"]
+
+
+def story_card(story: Story) -> dict[str, Any]:
+    """What a list of stories shows about one story."""
+    n_disputed = len(disputed(story))
+    return {
+        "id": story.id, "title": story.title, "path": story_path(story),
+        "summary": story.summary, "line": first_sentence(story.summary),
+        "sources": story.sources,
+        "source_paths": [source_path(s) for s in story.sources],
+        "articles": len(story.articles),
+        "first": story.first_published, "last": story.last_published,
+        "counts": {"facts": len(story.facts), "disputed": n_disputed,
+                   "single": len(story.differences) - n_disputed},
+    }
+
+
+def article_link(article: Article) -> dict[str, Any]:
+    return {"id": article.id, "title": article.title, "source": article.source,
+            "source_path": source_path(article.source), "path": article_path(article),
+            "url": safe_url(article.url), "date": article.published}
+
+
+def timeline(story: Story) -> list[dict[str, Any]]:
+    """The story's articles in publication order (undated ones last)."""
+    arts = sorted(story.articles, key=lambda a: (a.published is None, a.published or date.min,
+                                                 a.source.casefold(), a.id))
+    return [article_link(a) for a in arts]
+
+
+def agreement_matrix(story: Story) -> dict[str, Any]:
+    """Rows: facts and disputed points; columns: outlets; cells: reports / value / silent."""
+    sources = story.sources
+    source_of = {a.id: a.source.casefold() for a in story.articles}
+    facts = []
+    for i, f in enumerate(story.facts, start=1):
+        have = {s.casefold() for s in f.sources} | {
+            source_of[e.article] for e in f.evidence if e.article in source_of}
+        facts.append({"label": shorten(f.text, 90), "anchor": f"fact-{i}",
+                      "cells": [{"state": "reports" if s.casefold() in have else "silent",
+                                 "said": []} for s in sources]})
+    points = []
+    for i, d in enumerate(disputed(story), start=1):
+        said: dict[str, list[str]] = {}
+        for v in d.values:
+            for e in v.evidence:
+                src = source_of.get(e.article)
+                if src is not None and shorten(v.value, 70) not in said.get(src, []):
+                    said.setdefault(src, []).append(shorten(v.value, 70))
+        points.append({"label": f"{d.kind}: {shorten(d.topic, 90)}", "anchor": f"diff-{i}",
+                       "cells": [{"state": "value" if s.casefold() in said else "silent",
+                                  "said": said.get(s.casefold(), [])} for s in sources]})
+    return {"sources": sources, "source_paths": [source_path(s) for s in sources],
+            "facts": facts, "points": points}
+
+
+def single_source(story: Story) -> list[dict[str, Any]]:
+    """Coverage differences (details one outlet alone gives), grouped by outlet."""
+    art = {a.id: a for a in story.articles}
+    groups: dict[str, dict[str, Any]] = {}
+    for d in story.differences:
+        if d.kind != "coverage":
+            continue
+        for v in d.values:
+            for e in v.evidence:
+                a = art.get(e.article)
+                if a is None:
+                    continue
+                g = groups.setdefault(a.source.casefold(), {
+                    "source": a.source, "path": source_path(a.source), "items": []})
+                g["items"].append({"sentence": e.sentence, "article_title": a.title,
+                                   "article_path": article_path(a)})
+    return [groups[k] for k in sorted(groups)]
+
+
+def _feed_entries(cfg: Config, renderer: Renderer, cards: list[dict[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    entries = []
+    for c in cards[:FEED_ENTRIES]:
+        n = c["counts"]
+        about = (f"{len(c['sources'])} source{'s' if len(c['sources']) != 1 else ''} "
+                 f"({', '.join(c['sources'])}): {n['facts']} shared facts, "
+                 f"{n['disputed']} disputed points, {n['single']} single-source details.")
+        entries.append({"url": renderer.abs_url(c["path"]), "title": c["title"],
+                        "summary": f"{c['summary']} {about}".strip(), "first": c["first"],
+                        "last": c["last"], "sources": c["sources"]})
+    return entries
 
 
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterator[PageSpec]:
@@ -101,25 +213,70 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterato
     for s in stories:
         for src in s.sources:
             by_source.setdefault(src, []).append(s)
+    sources = sorted(by_source, key=str.casefold)
+    cards = {s.id: story_card(s) for s in stories}
+    search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
                "source_path": source_path}
+    urls: list[tuple[str, date | None]] = []  # for the sitemap
+
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     for n, chunk in enumerate(chunks, start=1):
         path = "index.html" if n == 1 else f"page/{n}/index.html"
-        yield _spec(renderer, "index.html", path, page_stories=chunk, page_number=n,
-                    page_count=len(chunks), **helpers)
+        urls.append((renderer.abs_url(path.removesuffix("index.html")),
+                     chunk[0].last_published if chunk else None))
+        yield _spec(renderer, "index.html", path, page_stories=[cards[s.id] for s in chunk],
+                    page_number=n, page_count=len(chunks), **helpers)
+
     for story in stories:
+        urls.append((renderer.abs_url(story_path(story)), story.last_published))
         yield _spec(renderer, "story.html", story_path(story) + "index.html", story=story,
-                    **helpers)
+                    card=cards[story.id], matrix=agreement_matrix(story),
+                    timeline=timeline(story), single_source=single_source(story), **helpers)
         for article in story.articles:
+            home = story_of[article.id]
+            others = [article_link(a) for a in home.articles if a.id != article.id]
+            urls.append((renderer.abs_url(article_path(article)), article.published))
             yield _spec(renderer, "article.html", article_path(article) + "index.html",
-                        article=article, story=story_of[article.id], **helpers)
-    for src, src_stories in sorted(by_source.items(), key=lambda kv: kv[0].casefold()):
+                        article=article, story=cards[home.id], others=others, **helpers)
+
+    source_rows = []
+    for src in sources:
+        src_stories = by_source[src]
+        items = [{"card": cards[s.id],
+                  "articles": [article_link(a) for a in s.articles if a.source == src]}
+                 for s in src_stories]
+        n_articles = sum(len(i["articles"]) for i in items)
+        latest = max((s.last_published for s in src_stories if s.last_published), default=None)
+        source_rows.append({"name": src, "path": source_path(src), "stories": len(items),
+                            "articles": n_articles, "latest": latest})
+        urls.append((renderer.abs_url(source_path(src)), latest))
         yield _spec(renderer, "source.html", source_path(src) + "index.html", source=src,
-                    source_stories=src_stories, **helpers)
+                    source_items=items, **helpers)
+        yield _data(source_path(src) + "feed.xml", atom_feed,
+                    title=f"{src} · {cfg.title}",
+                    subtitle=f"Stories {src} covered, compared with the other sources.",
+                    feed_url=renderer.abs_url(source_path(src) + "feed.xml"),
+                    site_url=renderer.abs_url(source_path(src)), author=cfg.title,
+                    language=cfg.language,
+                    entries=_feed_entries(cfg, renderer, [cards[s.id] for s in src_stories]))
+    urls.append((renderer.abs_url("sources/"), None))
+    yield _spec(renderer, "sources.html", "sources/index.html", source_rows=source_rows,
+                **helpers)
+
+    yield _data("feed.xml", atom_feed, title=cfg.title, subtitle=cfg.description,
+                feed_url=renderer.abs_url("feed.xml"), site_url=renderer.abs_url(),
+                author=cfg.title, language=cfg.language,
+                entries=_feed_entries(cfg, renderer, [cards[s.id] for s in stories]))
+    if search:
+        yield _spec(renderer, "search.html", "search/index.html", **helpers)
     yield _spec(renderer, "404.html", "404.html", **helpers)
+    yield _data("sitemap.xml", sitemap, urls=urls)
+    yield _fixed(Page("robots.txt", robots_txt(renderer.abs_url("sitemap.xml"))))
     yield _fixed(Page("api/stories.json", stories_json(stories)))
     yield _fixed(Page(".nojekyll", b""))
+    if cfg.cname:
+        yield _fixed(Page("CNAME", (cfg.cname.strip() + "\n").encode()))
     for page in renderer.iter_static():
         yield _fixed(page)
