@@ -63,7 +63,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from digest.serve import serve
 
-    return serve(Path(args.root), host=args.host, port=args.port)
+    return serve(Path(args.root), host=args.host, port=args.port, open_browser=args.open,
+                 poll=args.poll)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -98,10 +99,15 @@ def make_parser() -> argparse.ArgumentParser:
                    help="per-URL fetch timeout (default: 15)")
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("serve", help="build and serve the site on 127.0.0.1")
+    p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild + reload on change")
     p.add_argument("--root", default=".", help="the digest's folder (default: .)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--open", action="store_true", help="open the site in a web browser")
+    p.add_argument("--poll", action="store_true",
+                   help="poll for changes instead of OS events (network drives, Docker "
+                   "volumes, WSL)")
     p.set_defaults(func=_cmd_serve)
     return parser
 
