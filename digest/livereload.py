@@ -231,6 +231,7 @@ LIVE_JS = r"""/* digest serve: live reload and the build-error overlay (never in
 
   function onMessage(type, data) {
     if (type === "hello") {  // sent on every (re)connect: catch up on anything missed
+      state.connected = true;
       showErrors(data.errors);
       if (data.build !== state.build) reload();
     } else if (type === "reload") {
