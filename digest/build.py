@@ -35,6 +35,7 @@ from digest.group import article_terms, group_into_stories
 from digest.load import ArticleError, find_article_files, read_article_file, split_front_matter
 from digest.model import Article, Problem, Story
 from digest.render import Renderer
+from digest.search import SearchIndex
 from digest.site import PageSpec, site_pages
 from digest.text import slugify
 
@@ -281,7 +282,8 @@ def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifes
 
 
 def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
-                    global_key: str) -> tuple[_WriteStats, dict[str, str]]:
+                    global_key: str, postprocess: SearchIndex | None = None
+                    ) -> tuple[_WriteStats, dict[str, str]]:
     """Write into a staging folder and swap it into place (a full `digest build`).
 
     Unchanged files are hard-linked from the current site; an interrupted build leaves
@@ -310,6 +312,8 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
                     data = spec.make()
             target.write_bytes(data)
             stats.written.append(spec.path)
+        if postprocess is not None:  # the search index, built over the complete staged site
+            paths.update(postprocess(staging))  # so that it goes live together with it
         stats.removed = sorted(p for p in _existing_files(output) if p not in paths)
         old_site = output.with_name(f".{output.name}.old-{os.getpid()}")
         if output.exists():
@@ -323,7 +327,8 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
 
 
 def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
-                        global_key: str) -> tuple[_WriteStats, dict[str, str]]:
+                        global_key: str, postprocess: SearchIndex | None = None
+                        ) -> tuple[_WriteStats, dict[str, str]]:
     """Replace only the files that changed, each atomically (the dev server's rebuilds).
 
     The server holds requests while this runs, so nobody sees a half-updated site.
@@ -345,9 +350,13 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
         tmp.write_bytes(data)
         os.replace(tmp, target)
         stats.written.append(spec.path)
-    for stale in sorted(p for p in _existing_files(output) if p not in paths):
+    owned = postprocess.owns if postprocess is not None else ()  # its folder is not stale
+    for stale in sorted(p for p in _existing_files(output)
+                        if p not in paths and not p.startswith(owned)):
         (output / stale).unlink(missing_ok=True)
         stats.removed.append(stale)
+    if postprocess is not None:  # the search index, over the site as it now is
+        postprocess(output)
     _prune_empty_dirs(output)
     return stats, new_manifest
 
@@ -429,7 +438,8 @@ class Builder:
         specs = site_pages(cfg, renderer, result.stories)
         manifest = caches["pages"] if self.use_cache else {}
         writer = write_site_in_place if self.in_place else write_site_swap
-        stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer))
+        stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer),
+                                     SearchIndex(cfg, use_cache=self.use_cache))
         caches["pages"] = new_manifest
         t4 = time.perf_counter()
         if self.use_cache:

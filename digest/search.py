@@ -1,0 +1,149 @@
+"""Static search: a Pagefind index (https://pagefind.app) built over the finished site.
+
+Pagefind reads the rendered HTML (only the parts marked `data-pagefind-body`: story and
+article pages) and writes a search bundle into `site/pagefind/`; the search page loads it
+in the browser. It needs no server, works under a base_url sub-path, and the site works
+without it (the search page then says search needs JavaScript and links to the lists).
+
+The build calls `SearchIndex` on the staged site before swapping it in (digest/build.py), so
+the live site and its index always match. When the site's HTML has not changed since the
+last build, the previous index is reused instead of re-indexed (keyed in .digest-cache/).
+`search: false` in digest.yaml turns all of it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from digest.config import Config
+
+BUNDLE_DIR = "pagefind"
+
+
+def _html_key(site_dir: Path) -> str:
+    """Hash of every HTML file of the site (path and bytes): what the index is built from."""
+    h = hashlib.sha256(_pagefind_version().encode())
+    for dirpath, dirs, files in os.walk(site_dir):
+        dirs[:] = sorted(d for d in dirs if d != BUNDLE_DIR or Path(dirpath) != site_dir)
+        for name in sorted(files):
+            if name.endswith(".html"):
+                p = Path(dirpath) / name
+                h.update(p.relative_to(site_dir).as_posix().encode() + b"\0")
+                h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _pagefind_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pagefind")
+    except Exception:  # noqa: BLE001 - not installed: no version
+        return "?"
+
+
+def pagefind_available() -> bool:
+    try:
+        from pagefind.service import _must_get_executable  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_pagefind(site_dir: Path, out_dir: Path) -> None:
+    """Index site_dir's HTML into out_dir with the Pagefind binary the pip package ships."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
+           "--output-path", str(out_dir), "--silent"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pagefind failed ({proc.returncode}): "
+                           f"{(proc.stderr or proc.stdout).strip()[-2000:]}")
+
+
+def _files(folder: Path, rel_to: Path) -> list[str]:
+    return sorted(p.relative_to(rel_to).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+class SearchIndex:
+    """The build's post-processing step: (re)builds site_dir/pagefind/ for a complete site.
+
+    Returns the site-relative paths of the files it leaves there. `owns` names the folder
+    it manages, which the in-place writer must not treat as stale.
+    """
+
+    owns = (BUNDLE_DIR + "/",)
+
+    def __init__(self, cfg: Config, use_cache: bool = True):
+        self.cfg = cfg
+        self.use_cache = use_cache
+        self.enabled = bool(getattr(cfg, "search", True))
+
+    def __call__(self, site_dir: Path) -> list[str]:
+        bundle = site_dir / BUNDLE_DIR
+        if not self.enabled:
+            shutil.rmtree(bundle, ignore_errors=True)
+            return []
+        if not pagefind_available():
+            print("warning: search index skipped: the 'pagefind' package is missing "
+                  "(pip install 'pagefind[bin]'), or set 'search: false' in digest.yaml",
+                  file=sys.stderr)
+            return _files(bundle, site_dir) if bundle.is_dir() else []
+        key = _html_key(site_dir)
+        stamp = self.cfg.cache / "search.key"
+        previous = self.cfg.output / BUNDLE_DIR
+        if self.use_cache and previous.is_dir() and _read(stamp) == _stamp(key, previous):
+            if bundle.resolve() != previous.resolve():  # staging: link the previous index in
+                shutil.rmtree(bundle, ignore_errors=True)
+                shutil.copytree(previous, bundle, copy_function=_link_or_copy)
+            return _files(bundle, site_dir)
+        fresh = site_dir.with_name(f".{site_dir.name}.pagefind-{os.getpid()}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        try:
+            run_pagefind(site_dir, fresh)
+            old = site_dir.with_name(f".{site_dir.name}.pagefind-old-{os.getpid()}")
+            if bundle.exists():
+                os.replace(bundle, old)
+            os.replace(fresh, bundle)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        if self.use_cache:
+            _write(stamp, _stamp(key, bundle))
+        return _files(bundle, site_dir)
+
+
+def _stamp(key: str, bundle: Path) -> str:
+    """The HTML key plus a hash of the bundle's entry file: a previous index is reused only
+    when it is the very one built for this HTML (not one a failed swap left behind)."""
+    try:
+        entry = hashlib.sha256((bundle / "pagefind-entry.json").read_bytes()).hexdigest()
+    except OSError:
+        entry = "-"
+    return f"{key} {entry}"
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):  # missing or corrupt: no stamp
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError:
+        pass  # the stamp only saves time
