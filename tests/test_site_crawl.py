@@ -172,7 +172,7 @@ def jsonld(tree: ET.Element) -> list[dict]:
 
 def test_json_ld_parses_and_survives_a_hostile_headline(crawl: Crawl, site: DemoSite) -> None:
     kinds = set()
-    for url, tree in crawl.pages.items():
+    for tree in crawl.pages.values():
         for data in jsonld(tree):
             kinds.add(data["@type"])
     assert {"ItemList", "NewsArticle"} <= kinds
