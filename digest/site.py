@@ -124,7 +124,9 @@ def story_card(story: Story) -> dict[str, Any]:
     n_disputed = len(disputed(story))
     return {
         "id": story.id, "title": story.title, "path": story_path(story),
-        "summary": story.summary, "line": first_sentence(story.summary),
+        "summary": story.summary,
+        "line": first_sentence(story.summary or next(
+            (a.paragraphs[0] for a in story.articles if a.paragraphs), "")),
         "sources": story.sources,
         "source_paths": [source_path(s) for s in story.sources],
         "articles": len(story.articles),

@@ -17,6 +17,16 @@
     });
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) ui.triggerSearch(q);
+    // Pagefind's input has only a placeholder: give it an accessible name once it exists
+    var tries = 0;
+    (function label() {
+      var input = box.querySelector("input");
+      if (input) {
+        input.setAttribute("aria-label", "Search stories and articles");
+      } else if (tries++ < 100) {
+        window.setTimeout(label, 50);
+      }
+    })();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
