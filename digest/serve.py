@@ -96,6 +96,10 @@ class BadRequest(Exception):
     pass
 
 
+class StillBuilding(Exception):
+    """A request waited REQUEST_BUILD_WAIT seconds for a build to finish."""
+
+
 def site_file(site: Path, url_path: str) -> tuple[Path | None, list[str]]:
     """Map a URL path onto a file inside `site`, or None when it is not there.
 
@@ -141,7 +145,7 @@ class SiteLock:
             while self._writer or self._writers_waiting:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError("build still running")
+                    raise StillBuilding
                 self._cond.wait(left)
             self._readers += 1
         try:
@@ -487,19 +491,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return self._send(200, "application/json",
                                   json.dumps(live.status()).encode(), head)
         try:
-            target, segments = site_file(live.cfg.output, url_path)
-        except BadRequest as exc:
-            return self._send(400, "text/plain; charset=utf-8", f"400 {exc}\n".encode(), head)
-        try:
             with live.site_lock.reading():
-                self._serve_file(target, segments, url_path, head)
-        except TimeoutError:
+                self._serve_file(url_path, head)
+        except BadRequest as exc:
+            self._send(400, "text/plain; charset=utf-8", f"400 {exc}\n".encode(), head)
+        except StillBuilding:
             self._send(503, "text/plain; charset=utf-8", b"503 still building\n", head)
 
-    def _serve_file(self, target: Path | None, segments: list[str], url_path: str,
-                    head: bool) -> None:
-        """Runs under the read lock: the site cannot be swapped while a file is opened."""
+    def _serve_file(self, url_path: str, head: bool) -> None:
+        """Runs under the read lock: no build swaps the site between resolving the path
+        (symlinks included) and opening the file."""
         live = self.server.live
+        target, segments = site_file(live.cfg.output, url_path)
         if target is not None and target.is_dir():
             if not url_path.endswith("/"):
                 location = "/" + "".join(quote(s) + "/" for s in segments)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -568,91 +568,33 @@ def test_sse_clients_that_vanish_do_not_hurt(live: Served) -> None:
 
 # --- load ----------------------------------------------------------------------------------
 
-def run_load(server: Served, seconds: float, clients: int = 200, streams: int = 50,
-             change_every: float = 0.5) -> dict:
-    """`clients` concurrent clients (`streams` of them hold event streams, the rest fetch
-    pages) for `seconds`, while an article is edited every `change_every` seconds."""
-    urls = ["/", article_url("2025-01-13-harbour-bridge"), article_url("2025-01-14-library-budget"),
-            "/api/stories.json", site_file(server, "style", ".css"), "/__digest/live.js"]
-    stop = threading.Event()
-    lock = threading.Lock()
-    stats = {"requests": 0, "errors": [], "events": 0, "streams_ok": 0}
-
-    def fetcher(n: int) -> None:
-        conn = None
-        i = n
-        while not stop.is_set():
-            path = urls[i % len(urls)]
-            i += 1
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-                conn.request("GET", path)
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-                if resp.getheader("Connection", "").lower() == "close":
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException) as exc:
-                ok, resp = False, exc
-                conn = None
-            with lock:
-                stats["requests"] += 1
-                if not ok:
-                    stats["errors"].append((path, getattr(resp, "status", repr(resp))))
-        if conn is not None:
-            conn.close()
-
-    def streamer() -> None:
-        try:
-            stream = EventStream(server.port, timeout=30)
-            stream.wait_for("hello", timeout=30)
-            got = 0
-            while not stop.is_set():
-                try:
-                    stream.next(timeout=0.5)
-                    got += 1
-                except TimeoutError:
-                    pass
-            stream.close()
-            with lock:
-                stats["events"] += got
-                stats["streams_ok"] += 1
-        except Exception as exc:  # noqa: BLE001 - recorded as a failure
-            with lock:
-                stats["errors"].append(("stream", repr(exc)))
-
-    def changer() -> None:
-        n = 0
-        while not stop.wait(change_every):
-            n += 1
-            write_article(server.root, "2025-01-14-library-budget", f"Library budget update {n}",
-                          source="AP", date="2025-01-14")
-
-    threads = [threading.Thread(target=streamer) for _ in range(streams)]
-    threads += [threading.Thread(target=fetcher, args=(n,)) for n in range(clients - streams)]
-    threads.append(threading.Thread(target=changer))
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join(timeout=60)
-    stats["seconds"] = time.monotonic() - start
-    stats["hung_threads"] = sum(t.is_alive() for t in threads)
-    return stats
+def _serve_load_module():
+    """benchmarks/serve_load.py: the test runs the very load the benchmark runs."""
+    spec = importlib.util.spec_from_file_location("bench_serve_load",
+                                                  ROOT / "benchmarks" / "serve_load.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def test_load_200_clients_while_files_change(live: Served) -> None:
-    builds = live.settle()
-    stats = run_load(live, seconds=3.0)
+    bench = _serve_load_module()
+    builds = live.settle(quiet=0.3)
+    urls = ["/", article_url("2025-01-13-harbour-bridge"), article_url("2025-01-14-library-budget"),
+            "/api/stories.json", site_file(live, "style", ".css"), "/__digest/live.js"]
+
+    def change(n: int) -> None:
+        write_article(live.root, "2025-01-14-library-budget", f"Library budget update {n}",
+                      source="AP", date="2025-01-14")
+
+    stats = bench.run_load(live.port, urls, seconds=3.0, clients=200, streams=50,
+                           change=change, change_every=0.5)
     assert stats["errors"] == [], stats["errors"][:10]
     assert stats["hung_threads"] == 0
     assert stats["streams_ok"] == 50
     assert stats["requests"] > 200
     assert live.proc.poll() is None
-    assert live.settle() > builds  # it kept rebuilding under load
-    assert stats["events"] >= 50  # every stream saw at least one update
+    assert live.settle(quiet=0.3) > builds  # it kept rebuilding under load
+    assert stats["events"] >= 50 * 2  # every stream got its hello and at least one update
     assert "Traceback" not in live.output()
