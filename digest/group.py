@@ -3,31 +3,54 @@
 Articles are visited in publication order. Each one is compared only with the stories that
 are still *active* (their latest article is inside the time window) and that share one of
 its distinctive terms, found through an inverted index. It joins the most similar story
-when the cosine similarity of its TF-IDF vector to the story's centroid clears a threshold,
-or founds a new story. No all-pairs step: the cost grows with articles x candidates, and
-candidates are bounded by the window and the index.
+when two tests pass, or founds a new story:
 
-A story's id is its founding article's id, so it does not change when later reports join.
-`story: <id>` in an article's front matter pins it to that story.
+- the cosine similarity of its TF-IDF vector to the story's centroid clears THRESHOLD. Terms
+  are weighted by where they stand: the headline most, then the lede, fading paragraph by
+  paragraph (news is written as an inverted pyramid: what happened comes first, background
+  last), so a story that only mentions another event in its closing paragraphs does not
+  join it;
+- its names (capitalised words that do not start a sentence: people, places, bodies) are
+  similar enough to the story's names (ENTITY_MIN). Two events of one kind (two trials,
+  two earthquakes) share most of their words but not their names.
+
+No all-pairs step: the cost grows with articles x candidates, and candidates are bounded by
+the window, by the index (only each article's TOP_TERMS best terms are posted and looked
+up) and by MAX_CANDIDATES.
+
+A story's id is its founding article's id (earliest date, then id), so it does not change
+when later reports join. It does change if an article dated *earlier* than the founding one
+arrives later and joins: ids are computed without state, from the articles alone, and no
+stateless rule can keep an id when the set's first member changes. `story: <id>` in an
+article's front matter pins it to a story, and is the way to keep a URL for good.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from digest.model import Article
 from digest.text import content_lemmas, words
 
 TITLE_WEIGHT = 3.0
 PROPER_WEIGHT = 1.5
+DECAY = 1.0  # paragraph p weighs 1 / (1 + DECAY * p)
 TOP_TERMS = 30
 CENTROID_TERMS = 300
 THRESHOLD = 0.22
+ENTITY_MIN = 0.2
 BODY_WORDS = 600
+MAX_CANDIDATES = 200
+ENTITY = "^"  # prefix of name terms in article_terms' counter
+
+# A capitalised word that does not open a sentence or a quotation.
+_CAPWORD = re.compile(r"(?<![.!?:;\"“”‘’'(\[—–-]\s)(?<=\s)[A-Z][\w’'-]*")
 
 
 @dataclass
@@ -36,36 +59,62 @@ class _Cluster:
     members: list[Article] = field(default_factory=list)
     centroid: dict[str, float] = field(default_factory=dict)
     norm: float = 0.0
+    names: dict[str, float] = field(default_factory=dict)
+    names_norm: float = 0.0
     last: date | None = None
 
-    def add(self, article: Article, vec: dict[str, float]) -> None:
+    def add(self, article: Article, vec: dict[str, float], names: dict[str, float]) -> None:
         self.members.append(article)
-        for term, w in vec.items():
-            self.centroid[term] = self.centroid.get(term, 0.0) + w
-        if len(self.centroid) > CENTROID_TERMS * 2:
-            top = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
-            self.centroid = dict(top)
-        self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
+        self.centroid, self.norm = _accumulate(self.centroid, vec)
+        self.names, self.names_norm = _accumulate(self.names, names)
         if article.published and (self.last is None or article.published > self.last):
             self.last = article.published
 
 
+def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> tuple[dict[str, float],
+                                                                            float]:
+    for term, w in vec.items():
+        centroid[term] = centroid.get(term, 0.0) + w
+    if len(centroid) > CENTROID_TERMS * 2:
+        top = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
+        centroid = dict(top)
+    return centroid, math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+
+
 def article_terms(article: Article) -> Counter[str]:
-    """Weighted term counts of an article: title terms count more, proper nouns more."""
+    """Weighted term counts of an article: the headline and the lede count most.
+
+    Name terms (see _CAPWORD) are counted a second time under the ENTITY prefix.
+    """
     counts: Counter[str] = Counter()
     for term in content_lemmas(article.title):
         counts[term] += TITLE_WEIGHT
-    body = " ".join(article.paragraphs)
-    tokens = words(body)[:BODY_WORDS]
-    proper = {w.casefold() for i, w in enumerate(tokens) if i and w[:1].isupper()}
-    for w in tokens:
-        for term in content_lemmas(w):
-            counts[term] += PROPER_WEIGHT if w.casefold() in proper else 1.0
+    n = 0
+    proper: set[str] = set()
+    for p, para in enumerate(article.paragraphs):
+        if n >= BODY_WORDS:
+            break
+        for m in _CAPWORD.finditer(". " + para):
+            for term in _word_terms(m.group(0)):
+                counts[ENTITY + term] += 1.0
+                proper.add(term)
+        weight = 1.0 / (1.0 + DECAY * p)
+        for w in words(para)[:BODY_WORDS - n]:
+            n += 1
+            for term in _word_terms(w):
+                counts[term] += weight * (PROPER_WEIGHT if term in proper else 1.0)
     return counts
 
 
-def _vector(counts: Counter[str], idf: dict[str, float], default_idf: float) -> dict[str, float]:
-    vec = {t: (1.0 + math.log(c)) * idf.get(t, default_idf) for t, c in counts.items() if c > 0}
+@lru_cache(maxsize=100_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(content_lemmas(word))
+
+
+def _vector(counts: Counter[str], idf: dict[str, float], default_idf: float,
+            names: bool = False) -> dict[str, float]:
+    vec = {t: (1.0 + math.log(c)) * idf.get(t, default_idf) for t, c in counts.items()
+           if c > 0 and t.startswith(ENTITY) == names}
     norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
     return {t: w / norm for t, w in vec.items()}
 
@@ -97,18 +146,20 @@ def group_into_stories(
     postings: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
         vec = _vector(counts[article.id], idf, default_idf)
+        names = _vector(counts[article.id], idf, default_idf, names=True)
         if article.story:
             cluster = clusters.get(article.story)
             if cluster is None:
                 cluster = clusters[article.story] = _Cluster(article.story)
         else:
-            cluster = _best_cluster(article, vec, clusters, postings, window_days, threshold)
+            cluster = _best_cluster(article, vec, names, clusters, postings, window_days,
+                                    threshold)
             if cluster is None:
                 cid = article.id
                 while cid in clusters:
                     cid += "-x"
                 cluster = clusters[cid] = _Cluster(cid)
-        cluster.add(article, vec)
+        cluster.add(article, vec, names)
         for term, _w in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]:
             plist = postings[term]
             if not plist or plist[-1] != cluster.id:
@@ -116,9 +167,14 @@ def group_into_stories(
     return [c.members for c in clusters.values()]
 
 
+def _cosine(vec: dict[str, float], centroid: dict[str, float], norm: float) -> float:
+    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+
+
 def _best_cluster(
     article: Article,
     vec: dict[str, float],
+    names: dict[str, float],
     clusters: dict[str, _Cluster],
     postings: dict[str, list[str]],
     window_days: int,
@@ -140,12 +196,16 @@ def _best_cluster(
             if len(keep) != len(plist):
                 postings[term] = keep
             plist = keep
-        candidates.update(plist[-200:])
+        candidates.update(plist[-MAX_CANDIDATES:])
     best: _Cluster | None = None
     best_score = threshold
     for cid in sorted(candidates):
         cluster = clusters[cid]
-        score = sum(w * cluster.centroid.get(t, 0.0) for t, w in vec.items()) / cluster.norm
-        if score > best_score:
-            best, best_score = cluster, score
+        score = _cosine(vec, cluster.centroid, cluster.norm)
+        if score <= best_score:
+            continue
+        if names and cluster.names and \
+                _cosine(names, cluster.names, cluster.names_norm) < ENTITY_MIN:
+            continue  # the same kind of event, about other people and places
+        best, best_score = cluster, score
     return best

@@ -70,8 +70,11 @@ def split_sentences(text: str) -> list[str]:
         return []
     out: list[str] = []
     start = 0
+    quoted = _quoted_spans(text)
     for m in _BOUNDARY.finditer(text):
         end = m.end(1)
+        if any(a < end < b for a, b in quoted):
+            continue  # a quotation of several sentences stays one sentence with its speaker
         candidate = text[start:end]
         # the word before the full stop
         tail = re.search(r"([A-Za-z.]+)\.$", candidate.rstrip("\"'”’)]"))
@@ -87,6 +90,20 @@ def split_sentences(text: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+MAX_QUOTE = 600  # longer "quotations" are more likely unbalanced quote marks
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each quotation that opens and closes inside the text."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"“[^“”]*”", text):
+        spans.append((m.start(), m.end() - 1))
+    if text.count('"') % 2 == 0:
+        for m in re.finditer(r'"[^"]*"', text):
+            spans.append((m.start(), m.end() - 1))
+    return [(a, b) for a, b in spans if b - a <= MAX_QUOTE]
 
 
 def fold(s: str) -> str:
@@ -148,3 +165,37 @@ def slugify(s: str, max_len: int = 60) -> str:
     if len(s) > max_len:
         s = s[:max_len].rsplit("-", 1)[0] or s[:max_len]
     return s or "untitled"
+
+
+_VOWELS = set("aeiouy")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A coarser key than lemma(), for aligning paraphrases: inflection and a few derivations.
+
+    "racing"/"race", "delivered"/"deliveries"/"delivery", "resigned"/"resignation",
+    "application"/"applied"/"apply", "strengthening"/"strengthens" each share a stem. Used
+    for matching only; the stem is never shown.
+    """
+    w = lemma(word)
+    if " " in w or len(w) <= 4:
+        return w.rstrip("e") if len(w) > 3 else w
+    for suffix, repl in (("ication", "y"), ("ation", ""), ("ition", ""), ("ment", ""),
+                         ("ing", ""), ("ied", "y"), ("ed", ""), ("ery", "er")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            base = w[: len(w) - len(suffix)] + repl
+            if not any(c in _VOWELS for c in base):
+                continue
+            w = base
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # stopped -> stopp -> stop
+    if len(w) > 3 and w.endswith("y") and w[-2] not in _VOWELS:
+        w = w[:-1] + "i"
+    return w.rstrip("e") if len(w) > 3 else w
+
+
+def content_stems(s: str) -> list[str]:
+    """Stems of the content words of a text (see stem())."""
+    return [t if " " in t else stem(t) for t in content_lemmas(s)]

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from digest.model import Article, Difference, Evidence, Fact
-from digest.text import content_lemmas, split_sentences, words
+from digest.text import content_lemmas, split_sentences, stem, words
 
 MAX_SENTENCES_PER_ARTICLE = 80
+# A large story (dozens of articles) is compared on the first sentences of each article only
+# (news puts what happened first): the work per story stays bounded whatever its size.
+MAX_SENTENCES_PER_STORY = 1200
+MIN_SENTENCES_PER_ARTICLE = 12
 ALIGN_MIN = 0.2  # below this two sentences are not about the same point
+MAX_PARTNERS = 40  # aligned candidates kept per sentence (the best by shared rare words)
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Sentence:
     position: int  # sentence number within the article
     lemmas: frozenset[str]
     n_words: int
+    stems: frozenset[str] = frozenset()
 
     @property
     def source(self) -> str:
@@ -38,6 +44,7 @@ class StoryState:
     articles: list[Article]
     sentences: list[Sentence] = field(default_factory=list)
     idf: dict[str, float] = field(default_factory=dict)
+    stem_idf: dict[str, float] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
     # sentence index -> fact index, filled by the facts rule
@@ -51,22 +58,25 @@ class StoryState:
     @classmethod
     def from_articles(cls, articles: list[Article]) -> StoryState:
         state = cls(articles=articles)
+        per_article = MAX_SENTENCES_PER_ARTICLE
+        if articles:
+            per_article = max(MIN_SENTENCES_PER_ARTICLE,
+                              min(per_article, MAX_SENTENCES_PER_STORY // len(articles)))
         for article in articles:
             pos = 0
             for p, para in enumerate(article.paragraphs):
                 for sent in split_sentences(para):
-                    if pos >= MAX_SENTENCES_PER_ARTICLE:
+                    if pos >= per_article:
                         break
+                    lemmas = content_lemmas(sent)
                     state.sentences.append(
                         Sentence(len(state.sentences), article, sent, p, pos,
-                                 frozenset(content_lemmas(sent)), len(words(sent)))
+                                 frozenset(lemmas), len(words(sent)),
+                                 frozenset(t if " " in t else stem(t) for t in lemmas))
                     )
                     pos += 1
-        df: Counter[str] = Counter()
-        for s in state.sentences:
-            df.update(s.lemmas)
-        n = len(state.sentences) or 1
-        state.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+        state.idf = _idf(s.lemmas for s in state.sentences)
+        state.stem_idf = _idf(s.stems for s in state.sentences)
         return state
 
     @property
@@ -83,6 +93,22 @@ class StoryState:
         shared = self.weight(a & b)
         return 2.0 * shared / (self.weight(a) + self.weight(b))
 
+    def stem_weight(self, stems: frozenset[str] | set[str]) -> float:
+        return sum(self.stem_idf.get(t, 1.0) for t in stems)
+
+    def stem_similarity(self, a: frozenset[str] | set[str],
+                        b: frozenset[str] | set[str]) -> float:
+        """Like similarity(), over stems: "racing" meets "race", "resigned" "resignation"."""
+        if not a or not b:
+            return 0.0
+        return 2.0 * self.stem_weight(a & b) / (self.stem_weight(a) + self.stem_weight(b))
+
+    def containment(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+        """How much of the smaller stem set the other holds (IDF-weighted), 0..1."""
+        if not a or not b:
+            return 0.0
+        return self.stem_weight(a & b) / min(self.stem_weight(a), self.stem_weight(b))
+
     def sentence_similarity(self, i: int, j: int) -> float:
         return self.similarity(self.sentences[i].lemmas, self.sentences[j].lemmas)
 
@@ -90,7 +116,9 @@ class StoryState:
         """Pairs of sentences from different sources about the same point, best first.
 
         Candidates come from an inverted index on lemmas, so unrelated sentences are never
-        compared; computed once per story and shared by every rule.
+        compared; each sentence keeps its MAX_PARTNERS candidates sharing the most rare
+        words, so the cost stays linear in the number of sentences. Computed once per story
+        and shared by every rule.
         """
         if self._pairs is not None:
             return self._pairs
@@ -98,23 +126,33 @@ class StoryState:
         for s in self.sentences:
             for t in s.lemmas:
                 index[t].append(s.index)
+        source = [s.source for s in self.sentences]
         pairs: list[tuple[int, int, float]] = []
         for s in self.sentences:
-            candidates: set[int] = set()
+            shared: Counter[int] = Counter()
             for t in s.lemmas:
-                if self.idf.get(t, 0.0) < 0.3:  # in nearly every sentence: no signal
+                w = self.idf.get(t, 0.0)
+                if w < 0.3:  # in nearly every sentence: no signal
                     continue
-                candidates.update(j for j in index[t] if j > s.index)
-            for j in sorted(candidates):
-                other = self.sentences[j]
-                if other.source == s.source:
-                    continue
+                for j in index[t]:
+                    if j > s.index and source[j] != s.source:
+                        shared[j] += w
+            for j, _w in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PARTNERS]:
                 sim = self.sentence_similarity(s.index, j)
                 if sim >= ALIGN_MIN:
                     pairs.append((s.index, j, sim))
         pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
         self._pairs = pairs
         return pairs
+
+    def previous(self, s: Sentence) -> Sentence | None:
+        """The sentence before s in the same paragraph (for "He said ..."), or None."""
+        if s.index == 0:
+            return None
+        prev = self.sentences[s.index - 1]
+        if prev.article is s.article and prev.paragraph == s.paragraph:
+            return prev
+        return None
 
     @staticmethod
     def topic_words(text: str, terms: frozenset[str] | set[str], k: int = 4) -> str:
@@ -134,3 +172,13 @@ class StoryState:
             self.sentences[i].article.source.casefold(), self.sentences[i].article.id,
             self.sentences[i].position))
         return [self.sentences[i].evidence for i in sents]
+
+
+def _idf(sets: object) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    n = 0
+    for terms in sets:  # type: ignore[attr-defined]
+        df.update(terms)
+        n += 1
+    n = n or 1
+    return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
