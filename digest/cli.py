@@ -67,6 +67,69 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                  poll=args.poll)
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from digest.scaffold import PLACEHOLDER_SPEC, ScaffoldError, init
+
+    root = Path(args.dir)
+    try:
+        result = init(root, title=args.title, install=args.install, force=args.force)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for rel in result.written:
+        print(f"wrote {root / rel}")
+    if result.install == PLACEHOLDER_SPEC:
+        print("warning: edit 'Install digest' in .github/workflows/pages.yml: digest was not "
+              "installed from a git URL, so the workflow cannot know where to install it from "
+              "(or run init again with --install SPEC)", file=sys.stderr)
+    print(f"\nNext: cd {root} && digest build && digest serve\n"
+          "Publish: push to GitHub and set Settings -> Pages -> Source: GitHub Actions "
+          "(see docs/HOSTING.md), or run digest gh-deploy.")
+    return 0
+
+
+def _cmd_gh_deploy(args: argparse.Namespace) -> int:
+    from digest.deploy import DeployError, gh_deploy
+    from digest.render import TemplateProblem
+
+    try:
+        result = gh_deploy(Path(args.root), remote=args.remote, branch=args.branch,
+                           message=args.message, push=not args.no_push,
+                           base_url=args.base_url, build_first=not args.no_build)
+    except (ConfigError, TemplateProblem, DeployError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    where = f"pushed to {args.remote}/{result.branch}" if result.pushed else \
+        f"committed to {result.branch} (not pushed)"
+    print(f"site for {result.base_url} {where}")
+    return 0
+
+
+def _add_hosting_parsers(sub: argparse._SubParsersAction) -> None:
+    """`digest init` and `digest gh-deploy` (digest/scaffold.py, digest/deploy.py)."""
+    p = sub.add_parser("init", help="create a new digest in DIR (config, example article, "
+                       "theme, GitHub Pages workflow)")
+    p.add_argument("dir", metavar="DIR", nargs="?", default=".",
+                   help="folder to create the digest in (default: .)")
+    p.add_argument("--title", default="News digest", help="the site's title")
+    p.add_argument("--install", metavar="SPEC",
+                   help="pip requirement the GitHub workflow installs digest from "
+                   "(default: where this digest was installed from)")
+    p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("gh-deploy", help="build and push site/ to the gh-pages branch")
+    p.add_argument("--root", default=".", help="the digest's folder (default: .)")
+    p.add_argument("--base-url", help="the published address (default: base_url from "
+                   "digest.yaml, https://CNAME/, or the origin remote's GitHub Pages address)")
+    p.add_argument("--remote", default="origin", help="git remote (default: origin)")
+    p.add_argument("--branch", default="gh-pages", help="branch (default: gh-pages)")
+    p.add_argument("--message", help="commit message on the branch")
+    p.add_argument("--no-push", action="store_true", help="commit to the branch, do not push")
+    p.add_argument("--no-build", action="store_true", help="deploy site/ as it is")
+    p.set_defaults(func=_cmd_gh_deploy)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest", description="Turn news articles into a static digest of what the "
@@ -109,6 +172,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="poll for changes instead of OS events (network drives, Docker "
                    "volumes, WSL)")
     p.set_defaults(func=_cmd_serve)
+    _add_hosting_parsers(sub)
     return parser
 
 
