@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from datetime import datetime
@@ -27,10 +28,13 @@ PUBLISHED = re.compile(
     r"^(?:published|updated|posted|first published)(?: on)?[:\s]+(?P<date>.+?)\s*$",
     re.IGNORECASE,
 )
-CAPTION_CREDIT = re.compile(
-    r"(?P<caption>[^.!?]*?[a-z\d”\"’)])\s*\((?P<credit>AFP|Reuters|AP|EPA|Getty Images|"
-    r"Bloomberg|Xinhua|ANI|PTI|File|Photo|Image)[^)]{0,30}\)\s*$"
+# a photo credit at the very end of a line: "... in Russia (AFP)"
+CREDIT_TAIL = re.compile(
+    r"\((?P<credit>AFP|Reuters|AP|EPA|Getty Images|"
+    r"Bloomberg|Xinhua|ANI|PTI|File|Photo|Image)[^)]{0,30}\)$"
 )
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_CAPTION_END = re.compile(r"[a-z\d”\"’)]")
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%Y-%m-%d")
 
 
@@ -63,11 +67,39 @@ def _is_subhead(line: str) -> bool:
     return 1 <= n <= 12 and not re.search(r"[.!?:;,\"”’)]$", line.strip()) and line[:1].isupper()
 
 
+def _continues(teaser: str, ordered: list[str]) -> bool:
+    """Whether another line (of the sorted `ordered`) starts with the teaser minus its '...'."""
+    stub = teaser.rstrip(".… ")
+    i = bisect.bisect_left(ordered, stub)
+    while i < len(ordered) and ordered[i].startswith(stub):
+        if ordered[i] != teaser:
+            return True
+        i += 1
+    return False
+
+
+def _caption_end(line: str) -> int | None:
+    """Where the caption before a trailing photo credit ends, or None without one.
+
+    Linear time (a lazy caption regex searched over a long line was quadratic).
+    """
+    m = CREDIT_TAIL.search(line.rstrip())
+    if m is None:
+        return None
+    before = line[: m.start()].rstrip()
+    if not before or not _CAPTION_END.match(before[-1]):
+        return None
+    return len(before)
+
+
 def _md_escape(line: str) -> str:
-    """Keep plain text literal in Markdown: escape what would start a list, heading or link."""
+    """Keep plain text literal in Markdown: escape what would start a list, heading or link,
+    emphasis, a code span, an autolink or an entity, so every character reads as written."""
     line = line.replace("\\", "\\\\").replace("`", "\\`").replace("*", "\\*")
-    line = line.replace("[", "\\[").replace("]", "\\]")
-    if re.match(r"^(#{1,6}\s|>|[-+]\s|\d+[.)]\s|={3,}|-{3,})", line):
+    line = line.replace("[", "\\[").replace("]", "\\]").replace("_", "\\_")
+    line = line.replace("<", "\\<")
+    line = _ENTITY.sub(r"\\&", line)
+    if re.match(r"^(#{1,6}(\s|$)|>|[-+]\s|\d+[.)](\s|$)|={3,}|-{3,}|~{3,}|[-+]$)", line):
         line = "\\" + line
     return line
 
@@ -116,27 +148,28 @@ def parse_text(raw: str, name: str = "", origin: str = "") -> RawArticle:
             break
     caption_title: str | None = None
     body_lines: list[str] = []
+    ordered = sorted(set(content))
     for ln in content:
         if title is not None and ln == title:
             continue
         if title is None and not body_lines and len(ln.split()) <= 2 and not ln.endswith("."):
             continue
         # a teaser cut off with "..." repeating the start of a later paragraph
-        stub = ln.rstrip(".… ")
-        if ln.endswith(("...", "…")) and any(
-                other != ln and other.startswith(stub) for other in content):
+        if ln.endswith(("...", "…")) and _continues(ln, ordered):
             continue
-        cap = CAPTION_CREDIT.search(ln)
-        if cap:
+        cap = _caption_end(ln)
+        if cap is not None:
             # a photo caption glued to the end of a paragraph: "... in Russia(AFP)"
-            caption = cap.group("caption")
-            sentences = re.split(r"(?<=[.!?])\s+", ln[: cap.start("caption")] + caption)
+            sentences = re.split(r"(?<=[.!?])\s+", ln[:cap])
             last = sentences[-1].strip()
             caption_title = caption_title or last
             ln = " ".join(sentences[:-1]).strip()
             if not ln:
                 continue
         body_lines.append(ln)
+    if not body_lines and title is None and caption_title is None:
+        raise ValueError("no article text found (the input is empty, or holds only "
+                         "boilerplate such as menus, share buttons and tickers)")
     if title is None:
         title = caption_title or (_first_sentence(body_lines[0]) if body_lines else name)
     # section labels before the first real paragraph ("World") carry no content
@@ -150,7 +183,7 @@ def parse_text(raw: str, name: str = "", origin: str = "") -> RawArticle:
         else:
             paragraphs.append(_md_escape(ln))
     return RawArticle(
-        title=title.strip(),
+        title=title.strip() or name.strip() or "Untitled",
         body_markdown="\n\n".join(paragraphs) + "\n",
         date=date,
         origin=origin or name,
