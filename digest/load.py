@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,16 +36,38 @@ def _lenient_timestamp(loader: Any, node: yaml.Node) -> object:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+# YAML 1.2 booleans: only true/false. 'title: No' or 'source: ON' stay text (YAML 1.1 would
+# turn them into False and True).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _STRING_FIELDS = ("title", "source", "url", "author", "language", "story", "family", "id")
 
 
+_LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def link_allowed(url: str) -> bool:
+    """Links and images in Markdown may point at http(s), mailto or a relative path only:
+    never javascript:, data:, vbscript:, file: or anything else."""
+    url = "".join(ch for ch in url if ch > " ").lower()  # browsers drop these too
+    m = _SCHEME.match(url)
+    return m is None or m.group(1) in _LINK_SCHEMES
+
+
 def markdown_parser() -> MarkdownIt:
-    """The one Markdown dialect digest reads: CommonMark plus tables, raw HTML off."""
+    """The one Markdown dialect digest reads: CommonMark plus tables, raw HTML off, links
+    only to http(s), mailto and relative URLs."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
+    md.validateLink = link_allowed  # type: ignore[method-assign]
     return md
 
 
@@ -59,6 +83,12 @@ class ArticleError(Exception):
 def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, str]:
     """Return (front matter, body, line number where the body starts, raw YAML)."""
     lines = text.split("\n")
+    if not text.strip():
+        raise ArticleError(
+            Problem(path, None, "file is empty",
+                    "write front matter ('---', 'title: ...', 'date: YYYY-MM-DD', '---') and "
+                    "the article text, or delete the file")
+        )
     if not lines or lines[0].strip() != "---":
         raise ArticleError(
             Problem(path, 1, "no front matter", "start the file with a line '---', then "
@@ -79,6 +109,13 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        tag = re.search(r"constructor for the tag '(?:tag:yaml\.org,2002:)?([^']*)'", reason)
+        if tag:
+            raise ArticleError(
+                Problem(path, line, f"front matter uses the YAML tag '!!{tag.group(1)}', "
+                        "which digest does not allow (it never runs code from a file)",
+                        "remove the '!!...' tag and write the value as plain text")
+            ) from exc
         raise ArticleError(
             Problem(path, line, f"front matter is not valid YAML ({reason})",
                     "fix the YAML syntax; quote titles that contain ': '")
@@ -129,12 +166,17 @@ def parse_date(value: object) -> date | None:
 
 
 def body_paragraphs(body: str) -> list[str]:
-    """Plain text of every paragraph in a Markdown body (headings excluded)."""
+    """Plain text of every paragraph in a Markdown body (headings excluded; the text of a
+    code block, such as a paragraph indented by four spaces, is kept)."""
     tokens = _MD.parse(body)
     out: list[str] = []
     in_heading = False
     for tok in tokens:
-        if tok.type == "heading_open":
+        if tok.type in ("code_block", "fence"):
+            text = " ".join(tok.content.split())
+            if text:
+                out.append(text)
+        elif tok.type == "heading_open":
             in_heading = True
         elif tok.type == "heading_close":
             in_heading = False
@@ -151,12 +193,66 @@ def body_paragraphs(body: str) -> list[str]:
     return out
 
 
+# C0 controls (but tab and newline), DEL and C1 controls: invisible, and invalid in XML feeds
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# names Windows cannot use for a file or folder, plus what git and the shell treat specially
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", "git"}
+                           | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)})
+
+
+def clean_text(value: str) -> str:
+    """Text safe to put in any output: no control characters, no lone surrogates."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", value))
+
+
+def _field(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else clean_text(str(value)).strip()
+
+
+def _slug_field(data: dict[str, Any], key: str, raw: str, path: str,
+                warnings: list[Problem]) -> str | None:
+    """An id-like field as a slug that is safe as a folder name, or None when it has none."""
+    value = _field(data, key)
+    if not value:
+        return None
+    slug = slugify(value, max_len=120)
+    if slug == "untitled" and "untitled" not in value.lower():
+        warnings.append(Problem(path, field_line(raw, key),
+                                f"'{key}' {value!r} has no letters or digits; it is ignored",
+                                f"write {key}: with letters, digits and hyphens",
+                                severity="warning"))
+        return None
+    if slug in RESERVED_NAMES:
+        warnings.append(Problem(path, field_line(raw, key),
+                                f"'{key}' {value!r} is a reserved file name; using 'a-{slug}'",
+                                f"choose another {key}", severity="warning"))
+        slug = f"a-{slug}"
+    return slug
+
+
+def _flag(data: dict[str, Any], key: str, raw: str, path: str, warnings: list[Problem]) -> bool:
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("yes", "on", "1"):
+        return True
+    if text not in ("no", "off", "0", ""):
+        warnings.append(Problem(path, field_line(raw, key),
+                                f"field '{key}' must be true or false, got {value!r}",
+                                f"write {key}: true", severity="warning"))
+    return False
+
+
 def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
     """Parse one article file's text. Raises ArticleError when it cannot be used at all."""
     if "\x00" in text:
         raise ArticleError(Problem(path, None, "file looks binary (contains NUL bytes)",
                                    "only Markdown text files belong under content/"))
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text)
     data, body, _body_line, raw = split_front_matter(text, path)
     warnings: list[Problem] = []
     for key in _STRING_FIELDS:
@@ -167,7 +263,7 @@ def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
                         f"field '{key}' must be text, got {type(value).__name__}",
                         f"write it as {key}: \"...\"")
             )
-    title = str(data.get("title") or "").strip()
+    title = _field(data, "title")
     if not title:
         raise ArticleError(Problem(path, 2, "missing 'title' in front matter",
                                    "add a line 'title: \"...\"' between the '---' lines"))
@@ -182,30 +278,32 @@ def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
             warnings.append(Problem(path, field_line(raw, "date"),
                                     f"date {data['date']!r} is not a date",
                                     "write it as YYYY-MM-DD", severity="warning"))
-    source = str(data.get("source") or "").strip()
+    source = _field(data, "source")
     if not source:
         source = "Unknown source"
         warnings.append(Problem(path, 2, "missing 'source' in front matter",
                                 "add 'source: Outlet name'", severity="warning"))
-    stem = Path(path).stem
-    article_id = slugify(str(data.get("id") or stem), max_len=120)
-    url = data.get("url")
-    story = data.get("story")
+    stem = slugify(Path(path).stem, max_len=120)
+    article_id = _slug_field(data, "id", raw, path, warnings) or stem
+    if article_id in RESERVED_NAMES:
+        article_id = f"a-{article_id}"
     article = Article(
         id=article_id,
         title=title,
         source=source,
-        url=str(url).strip() if url else None,
+        url=_field(data, "url") or None,
         published=published,
         path=path,
         body_markdown=body.strip("\n") + "\n",
         paragraphs=body_paragraphs(body),
-        language=str(data["language"]) if data.get("language") else None,
-        author=str(data["author"]) if data.get("author") else None,
-        story=slugify(str(story), max_len=120) if story else None,
-        family=slugify(str(data["family"]), max_len=120) if data.get("family") else None,
-        partial=bool(data.get("partial", False)),
-        meta={k: v for k, v in data.items() if isinstance(k, str)},
+        language=_field(data, "language") or None,
+        author=_field(data, "author") or None,
+        story=_slug_field(data, "story", raw, path, warnings),
+        family=_slug_field(data, "family", raw, path, warnings),
+        partial=_flag(data, "partial", raw, path, warnings),
+        # only plain values: a YAML alias web or a recursive list goes no further
+        meta={k: v for k, v in data.items()
+              if isinstance(k, str) and isinstance(v, str | int | float | bool | date)},
     )
     if not article.paragraphs:
         warnings.append(Problem(path, None, "article has no body text",
@@ -214,23 +312,69 @@ def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
     return article, warnings
 
 
+def _too_large(rel: str, size: int) -> ArticleError:
+    return ArticleError(Problem(rel, None, f"file is too large ({size // 1024} KiB)",
+                                f"articles over {MAX_FILE_BYTES // 1024 // 1024} MiB "
+                                "are skipped; split or trim it"))
+
+
+def _read_bytes(path: Path, rel: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; never blocks on a FIFO or a
+    device, never reads more than the limit."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            os.listdir(path)  # raises PermissionError for a folder that cannot be read
+            raise ArticleError(Problem(rel, None, "is a folder, not an article file",
+                                       "rename the folder so its name does not end in .md"))
+        if not stat.S_ISREG(st.st_mode):
+            raise ArticleError(Problem(rel, None,
+                                       "is not a regular file (a FIFO, socket or device)",
+                                       f"only text files belong under content/; remove {rel}"))
+        if st.st_size > MAX_FILE_BYTES:
+            raise _too_large(rel, st.st_size)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_FILE_BYTES:  # it grew while we read it
+            raise _too_large(rel, total)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_article_file(path: Path, rel: str) -> tuple[Article, list[Problem]]:
     """Read and parse one file, turning every OS or encoding failure into an ArticleError."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArticleError(Problem(rel, None, f"file is too large ({size // 1024} KiB)",
-                                       f"articles over {MAX_FILE_BYTES // 1024 // 1024} MiB "
-                                       "are skipped; split or trim it"))
-        data = path.read_bytes()
+        data = _read_bytes(path, rel)
     except FileNotFoundError as exc:
+        if os.path.islink(path):
+            raise ArticleError(Problem(rel, None, "broken symlink: it points to "
+                                       f"{os.readlink(path)!r}, which does not exist",
+                                       f"restore that file or remove the link {rel}")) from exc
         raise ArticleError(Problem(rel, None, "file disappeared while reading",
-                                   "nothing to do if you deleted it")) from exc
+                                   "nothing to do if you deleted or moved it; otherwise "
+                                   "check what removes files under content/")) from exc
     except PermissionError as exc:
+        if path.is_dir():
+            raise ArticleError(Problem(rel, None, "folder is not readable (permission denied); "
+                                       "the articles in it are skipped",
+                                       f"chmod a+rx {rel}")) from exc
         raise ArticleError(Problem(rel, None, "file is not readable (permission denied)",
                                    f"chmod a+r {rel}")) from exc
     except OSError as exc:
-        raise ArticleError(Problem(rel, None, f"cannot read file ({exc.strerror})", "")) from exc
+        if exc.errno == errno.ELOOP:
+            raise ArticleError(Problem(rel, None, "symlink loop: the link leads back to itself",
+                                       f"remove the link {rel} or point it at a file")) from exc
+        raise ArticleError(Problem(rel, None, f"cannot read file ({exc.strerror or exc})",
+                                   "check the file and the disk it is on")) from exc
     if b"\x00" in data:
         raise ArticleError(Problem(rel, None, "file looks binary (contains NUL bytes)",
                                    "only Markdown text files belong under content/"))
@@ -250,7 +394,13 @@ def find_article_files(content: Path) -> list[Path]:
     """Every *.md under content/articles (and content/ itself), sorted; symlink loops safe."""
     found: list[Path] = []
     seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(content, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:
+        # reported when read: read_article_file explains a folder it cannot list
+        if exc.filename:
+            found.append(Path(exc.filename))
+
+    for dirpath, dirnames, filenames in os.walk(content, followlinks=True, onerror=unreadable):
         try:
             st = os.stat(dirpath)
         except OSError:
