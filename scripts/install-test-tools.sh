@@ -8,11 +8,23 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-# axe-core (accessibility rules, run in the browser by tests/test_a11y.py), into ./node_modules
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+# npm packages for the tests, into ./node_modules (no package.json: `npm install --no-save`
+# prunes whatever it was not given, so every package is named each time one is missing):
+#   axe-core  accessibility rules, run in the browser by tests/test_a11y.py
+#   vnu-jar   the Nu HTML Checker for tests/test_site_crawl.py; only where java exists
+#             (without java its install step would try to download one)
+NPM_PACKAGES="axe-core@4"
+NEED=0
+[ -f node_modules/axe-core/axe.min.js ] || NEED=1
+if command -v java >/dev/null 2>&1; then
+  NPM_PACKAGES="$NPM_PACKAGES vnu-jar@25"
+  [ -f node_modules/vnu-jar/build/dist/vnu.jar ] || NEED=1
+fi
+if [ "$NEED" = 1 ]; then
   if command -v npm >/dev/null 2>&1; then
-    echo "installing axe-core (npm) for the accessibility tests"
-    npm install --no-save --no-audit --no-fund --silent axe-core@4 >/dev/null
+    echo "installing $NPM_PACKAGES (npm) for the accessibility and HTML validation tests"
+    npm install --no-save --no-audit --no-fund --silent $NPM_PACKAGES >/dev/null \
+      || echo "warning: npm install $NPM_PACKAGES failed: the tests that need them will say so" >&2
   else
     echo "warning: npm is missing: tests/test_a11y.py needs node_modules/axe-core" >&2
   fi

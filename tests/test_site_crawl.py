@@ -2,13 +2,17 @@
 
 The site is served the way GitHub Pages serves a project site: at /news/ of a host whose
 root holds nothing else (see tests/sitekit.py). Every internal href/src must live under
-/news/ and answer 200; every page must parse with html5lib in strict mode.
+/news/ and answer 200; every page must parse with html5lib in strict mode, and a page of each kind must pass the
+Nu HTML Checker (vnu.jar) when java is there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -20,7 +24,7 @@ import feedparser
 import html5lib
 import pytest
 
-from tests.sitekit import HOSTILE_TITLE, PREFIX, DemoSite, demo_site
+from tests.sitekit import HOSTILE_TITLE, PREFIX, ROOT, DemoSite, demo_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -256,3 +260,34 @@ def test_search_page_works_without_javascript(crawl: Crawl, site: DemoSite) -> N
     raw = crawl.raw[site.base_url + "search/"].decode()
     assert "needs JavaScript" in raw
     assert f'data-bundle-path="{PREFIX}pagefind/"' in raw
+
+
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def test_a_page_of_each_kind_passes_the_nu_html_checker(crawl: Crawl, site: DemoSite) -> None:
+    """The W3C Nu HTML Checker (vnu.jar from npm, see scripts/install-test-tools.sh), offline.
+
+    One page of each kind (a JVM start costs seconds); html5lib checks all of them above.
+    Skipped without java; without vnu.jar too, except under CI.
+    """
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("java is missing: the Nu HTML Checker needs it")
+    if not VNU.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{VNU} is missing: run scripts/install-test-tools.sh")
+        pytest.skip("vnu.jar is missing: run scripts/install-test-tools.sh")
+    b = site.base_url
+    wanted = [b, b + "page/2/", b + "sources/", b + "search/", b + "404.html"]
+    for kind in ("stories", "articles", "sources"):
+        wanted += [u for u in crawl.pages if u.startswith(f"{b}{kind}/") and u != f"{b}{kind}/"][:3]
+    files = []
+    for url in wanted:
+        rel = url[len(b):]
+        path = site.site / (rel + "index.html" if rel.endswith("/") or not rel else rel)
+        assert path.is_file(), path
+        files.append(str(path))
+    proc = subprocess.run([java, "-Xss1024k", "-jar", str(VNU), "--errors-only", "--format",
+                           "gnu", *files], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:] or proc.stdout[-4000:]
