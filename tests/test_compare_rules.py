@@ -88,3 +88,106 @@ def test_a_background_mention_does_not_join_the_other_event() -> None:
                 "Vell visits dockyard building submarine", "2025-05-07")]
     groups = group_into_stories(arts)
     assert sorted(sorted(x.id for x in g) for g in groups) == [["l1", "l2"], ["v1", "v2"]]
+
+
+# --------------------------------------------------------------------------- number
+
+
+def test_numbers_written_as_words_or_with_a_hedge_are_the_same_number() -> None:
+    a = art("a", "Wire A", "Floods destroyed about 300 homes in the valley, officials said. "
+            "Twelve villages were cut off by the water and two bridges collapsed.")
+    b = art("b", "Paper B", "Officials said floods destroyed 300 homes in the valley. "
+            "12 villages were cut off by the water, and 2 bridges collapsed.")
+    assert diffs([a, b], "number") == []
+
+
+def test_counts_align_by_what_is_counted_not_by_position() -> None:
+    a = art("a", "Wire A", "The storm killed 14 people and injured 120 in the coastal province, "
+            "the governor said.")
+    b = art("b", "Paper B", "At least 120 people were injured and 17 people were killed when the "
+            "storm hit the coastal province, the governor said.")
+    found = diffs([a, b], "number")
+    assert len(found) == 1, found
+    assert found[0].topic == "death toll"
+    assert values(found[0]) == ["14", "17"] and found[0].detail == "conflict"
+
+
+def test_hedged_counts_that_can_both_hold_are_compatible() -> None:
+    a = art("a", "Wire A", "The drill involves over 10,000 troops from both navies, officials "
+            "said.")
+    b = art("b", "Paper B", "Some 11,000 troops from both navies take part in the drill, "
+            "officials said.")
+    [d] = diffs([a, b], "number")
+    assert values(d) == ["over 10,000", "Some 11,000"] and d.detail == "compatible"
+
+
+def test_small_counts_conflict_only_in_the_same_context() -> None:
+    a = art("a", "Wire A", "The army fired two guided rockets into the lake on Monday, the "
+            "ministry said. Three farmers sold their land.")
+    b = art("b", "Paper B", "The army fired three guided rockets into the lake on Monday, the "
+            "ministry said. Four families left the area.")
+    [d] = diffs([a, b], "number")
+    assert values(d) == ["two", "three"] and d.detail == "conflict"
+
+
+def test_a_death_toll_that_rose_between_reports_is_an_update() -> None:
+    a = art("a", "Wire A", "The landslide killed at least 30 people in the hill town, rescuers "
+            "said.", day="2025-05-05")
+    b = art("b", "Paper B", "The death toll from the landslide in the hill town rose to 34, "
+            "rescuers said.", day="2025-05-06")
+    [d] = diffs([a, b], "number")
+    assert d.detail == "updated" and values(d) == ["at least 30", "34"]
+
+
+def test_money_votes_and_abbreviated_scales() -> None:
+    a = art("a", "Wire A", "The two navies agreed on a $1.2 billion deal for ten patrol boats. "
+            "The budget could cost the treasury 30 billion pesos. A total of 61 lawmakers "
+            "voted in favour of the motion.")
+    b = art("b", "Paper B", "The navies signed a deal worth $950 million for ten patrol boats. "
+            "The budget could cost the treasury 30bn pesos. The motion passed with 62 votes "
+            "in favour.")
+    found = {d.topic: values(d) for d in diffs([a, b], "number")}
+    assert found == {"amount of money": ["$950 million", "$1.2 billion"],
+                     "number of votes": ["61", "62"]}
+
+
+# --------------------------------------------------------------------------- date
+
+
+def test_weekdays_resolve_against_each_article_date() -> None:
+    # Sunday 2025-05-04 and Monday 2025-05-05 both mean the same Sunday
+    a = art("a", "Wire A", "The dam burst on Sunday near the mountain village of Orsk, flooding "
+            "hundreds of homes.", day="2025-05-04")
+    b = art("b", "Paper B", "The dam burst on Sunday near the mountain village of Orsk, flooding "
+            "hundreds of houses.", day="2025-05-05")
+    assert diffs([a, b], "date") == []
+    c = art("c", "Daily C", "The dam burst late on Saturday near the mountain village of Orsk, "
+            "flooding hundreds of homes.", day="2025-05-05")
+    [d] = diffs([a, c], "date")
+    assert d.detail == "conflict" and values(d) == ["May 3, 2025", "May 4, 2025"]
+
+
+def test_a_day_against_its_month_is_precision() -> None:
+    a = art("a", "Wire A", "Border guards captured two smugglers on January 9 near the river "
+            "crossing, the agency said.", day="2025-01-13")
+    b = art("b", "Paper B", "The two smugglers were captured in January near the river crossing, "
+            "according to the agency.", day="2025-01-13")
+    [d] = diffs([a, b], "date")
+    assert d.detail == "precision" and values(d) == ["January", "January 9, 2025"]
+
+
+def test_statement_dates_and_background_years_are_not_event_dates() -> None:
+    a = art("a", "Wire A", "The bridge collapsed on Monday, the minister said on Tuesday. "
+            "A similar bridge collapsed in March 2019 in the same province.", day="2025-05-06")
+    b = art("b", "Paper B", "The minister said on Wednesday that the bridge collapsed on Monday. "
+            "Deliveries of new steel will start in 2026.", day="2025-05-07")
+    assert [d.topic.split(":")[0] for d in diffs([a, b], "date")] == ["date of the statement"]
+
+
+def test_planned_years_conflict() -> None:
+    a = art("a", "Wire A", "The trains will be built abroad, with deliveries starting in 2027.",
+            day="2025-05-06")
+    b = art("b", "Paper B", "The trains will be delivered from 2028 and will serve the north.",
+            day="2025-05-06")
+    [d] = diffs([a, b], "date")
+    assert d.detail == "conflict" and values(d) == ["2027", "2028"]

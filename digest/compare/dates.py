@@ -1,10 +1,17 @@
 """Dates: the same event dated differently.
 
 "January 9" vs "January" is a difference of precision, not a contradiction; "Saturday" vs
-"Sunday" for the same event is a conflict. Weekdays and "yesterday"/"today" are resolved
-against the article's publication date. Mentions are aligned by the event around them (the
-words near the date), and a date attached to a speech verb ("said on Sunday") dates the
-statement, not the event it reports, so it is only compared with other statements.
+"Sunday" for the same event is a conflict, and so are "2027" vs "2028". Weekdays and
+"yesterday"/"today" are resolved against the article's publication date: backwards for
+what happened ("struck late on Thursday"), forwards for what is planned ("he would visit on
+Tuesday"). Mentions are aligned by the event around them (the stems of the words near the
+date, so "deliveries start" meets "delivered from"), best pairs first, one mention per
+source in a group.
+
+A date has a role, and only dates of one role are compared: a date attached to a speech
+verb ("said on Sunday") dates the statement, not the event it reports; "since February"
+and "until August" bound a period; "the previous exchange, on Feb. 22" dates an earlier
+event of the same kind.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from datetime import date, timedelta
 
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
-from digest.text import content_lemmas, fold
+from digest.text import STOPWORDS, fold, stem
 
 MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december"
@@ -24,20 +31,30 @@ MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 WEEKDAYS = {d: i for i, d in enumerate(
     "monday tuesday wednesday thursday friday saturday sunday".split())}
-SPEECH = {"said", "says", "stated", "told", "announced", "wrote", "posted", "added",
-          "declared", "confirmed", "reported", "tweeted", "claimed", "insisted"}
+SPEECH = {"said", "says", "say", "stated", "told", "announced", "wrote", "posted", "added",
+          "declared", "confirmed", "reported", "tweeted", "claimed", "insisted", "announce",
+          "denied", "commented", "warned", "quoted", "statement"}
+FUTURE = re.compile(r"\b(will|would|'ll|shall|due|expected|scheduled|set to|plans? to|"
+                    r"planned|next|later|upcoming|to be held|is to|are to)\b", re.I)
+PAST_EVENT = re.compile(r"\b(previous|prior|preceding|earlier|former|last)\b", re.I)
 
 _MONTH_RE = ("(?:January|February|March|April|May|June|July|August|September|October|"
-             "November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\\.?")
+             "November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\\b\\.?")
+_PREP = r"(?:in|on|since|during|until|till|through|by|from|before|after|of|early|late|mid-?)"
+_YEAR_PREP = r"(?:in|since|during|until|till|through|by|from|before|after)"
 DATE_RE = re.compile(
-    rf"\b(?P<md>{_MONTH_RE}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y1>\d{{4}}))?)\b"
-    rf"|\b(?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+(?P<y2>\d{{4}}))?)\b"
-    rf"|\b(?P<m>(?:in|since|during|until|by|early|late|mid-?)\s+{_MONTH_RE}(?:\s+(?P<y3>\d{{4}}))?)\b"
-    r"|\b(?P<wd>(?:on\s+|last\s+|this\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"
+    rf"\b(?P<md>{_MONTH_RE}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?)"
+    rf"|\b(?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+(?P<y2>\d{{4}}))?)"
+    rf"|\b(?P<my>{_MONTH_RE}\s+(?P<y4>\d{{4}}))\b"
+    rf"|\b(?P<m>{_PREP}\s+(?:early\s+|late\s+|mid-?)?{_MONTH_RE})(?![.\s]*\d)"
+    rf"|\b(?P<y>{_YEAR_PREP}\s+(?:early\s+|late\s+|mid-?)?(?P<y5>(?:19|20)\d\d))\b(?![-–/]\d)"
+    r"|\b(?P<wd>(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))(?:['’]s)?\b"
     r"|\b(?P<rel>yesterday|today|tonight)\b"
 )
-WINDOW = 8
-CONTEXT_MIN = 0.3
+WINDOW = 6
+CONTEXT_MIN = 0.25
+MAX_MENTIONS = 400
+MAX_GAP_DAYS = 31
 
 
 @dataclass
@@ -47,8 +64,10 @@ class DateMention:
     year: int | None
     month: int | None
     day: int | None
-    statement: bool
+    role: str  # event | planned | statement | since | until | past
     context: frozenset[str]
+    start: int = 0
+    explicit_year: bool = True  # False when the year was inferred from the article's date
 
     @property
     def precision(self) -> int:
@@ -56,11 +75,13 @@ class DateMention:
 
     def label(self) -> str:
         if self.month is None:
-            return self.surface
+            return str(self.year) if self.year else self.surface
         d = date(self.year or 2000, self.month, self.day or 1)
-        text = d.strftime("%B") if not self.day else f"{d.strftime('%B')} {self.day}"
-        return f"{text}, {self.year}" if self.year and self.day else (
-            f"{text} {self.year}" if self.year else text)
+        if self.day:
+            text = f"{d.strftime('%B')} {self.day}"
+            return f"{text}, {self.year}" if self.year else text
+        month = d.strftime("%B")
+        return f"{month} {self.year}" if self.year and self.explicit_year else month
 
 
 def _month_of(text: str) -> int | None:
@@ -71,10 +92,36 @@ def _month_of(text: str) -> int | None:
     return None
 
 
+def _resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
+    """The date a weekday names, seen from the publication date (forwards if planned)."""
+    clause = re.split(r"[.;,]\s", text[:start])[-1]
+    before = text[max(0, start - 12):start].lower()
+    if FUTURE.search(clause) and "last" not in before:
+        ahead = (wd - pub.weekday()) % 7
+        if ahead == 0 and "next" in before:
+            ahead = 7
+        return pub + timedelta(days=ahead)
+    back = (pub.weekday() - wd) % 7
+    if back == 0 and "last" in before:
+        back = 7
+    return pub - timedelta(days=back)
+
+
+def _year_of_month(pub: date, month: int, text: str, start: int) -> int:
+    """The year of a month named without one: the last such month, or the next if planned."""
+    future = bool(FUTURE.search(re.split(r"[.;,]\s", text[:start])[-1]))
+    if month > pub.month and not future:
+        return pub.year - 1  # "since October", written in March
+    if month < pub.month and future:
+        return pub.year + 1  # "will open in January", written in March
+    return pub.year
+
+
 def extract_dates(s: Sentence) -> list[DateMention]:
     out: list[DateMention] = []
     pub = s.article.published
-    for m in DATE_RE.finditer(s.text):
+    text = s.text
+    for m in DATE_RE.finditer(text):
         year = month = day = None
         surface = m.group(0)
         if m.group("md") or m.group("dm"):
@@ -84,44 +131,86 @@ def extract_dates(s: Sentence) -> list[DateMention]:
             year = int(y) if y else (pub.year if pub else None)
             if not (1 <= day <= 31):
                 continue
+        elif m.group("my"):
+            month = _month_of(surface)
+            year = int(m.group("y4"))
         elif m.group("m"):
             month = _month_of(surface)
-            y = m.group("y3")
-            year = int(y) if y else (pub.year if pub else None)
-            if surface.split()[-1].lower().rstrip(".") == "may" and not y:
-                continue  # "in May" vs the verb "may": too ambiguous without a year
+            year = _year_of_month(pub, month, text, m.start()) if pub and month else None
+        elif m.group("y"):
+            year = int(m.group("y5"))
         elif m.group("wd"):
             if pub is None:
                 continue
-            wd = WEEKDAYS[surface.split()[-1].lower()]
-            back = (pub.weekday() - wd) % 7 or (0 if surface.lower().startswith("this") else 7)
-            if back == 7 and not surface.lower().startswith("last"):
-                back = 0  # "on Monday" in a Monday article: that same day
-            d = pub - timedelta(days=back)
+            d = _resolve_weekday(pub, WEEKDAYS[m.group("wd").lower()], text, m.start())
             year, month, day = d.year, d.month, d.day
         elif m.group("rel"):
             if pub is None:
                 continue
             d = pub - timedelta(days=1 if m.group("rel").lower() == "yesterday" else 0)
             year, month, day = d.year, d.month, d.day
-        if month is None:
+        if month is None and year is None:
             continue
-        out.append(DateMention(s, surface.strip(), year, month, day, _is_statement(s.text, m),
-                               _context(s.text, m)))
+        if _dateline(text, m):
+            continue
+        role = _role(text, m)
+        if role == "event" and pub and (FUTURE.search(re.split(r"[.;,]\s", text[:m.start()])[-1])
+                                        or (year or 0) > pub.year
+                                        or (year == pub.year and month and month > pub.month)
+                                        or (year == pub.year and month == pub.month and day
+                                            and day > pub.day)):
+            role = "planned"
+        out.append(DateMention(s, surface.strip(), year, month, day, role,
+                               _context(text, m), m.start(), bool(m.group("my"))))
     return out
 
 
-def _is_statement(text: str, m: re.Match[str]) -> bool:
-    before = [fold(w) for w in re.findall(r"[\w']+", text[: m.start()])][-2:]
+def _dateline(text: str, m: re.Match[str]) -> bool:
+    """"KYIV, Feb 22 (Reuters) -": the date of the report, not of anything in it."""
+    return m.start() < 40 and bool(re.match(r"\s*\([\w .]+\)\s*(?:-|–|—|--)", text[m.end():]))
+
+
+def _role(text: str, m: re.Match[str]) -> str:
+    lead = fold(text[max(0, m.start() - 20):m.start()]).split()
+    first = fold(m.group(0)).split()[0]
+    prep = first if first in ("since", "until", "till", "through", "by") else (
+        lead[-1] if lead else "")
+    if prep in ("since",):
+        return "since"
+    if prep in ("until", "till", "through", "by"):
+        return "until"
+    before = [fold(w) for w in re.findall(r"[\w']+", text[: m.start()])][-3:]
     after = [fold(w) for w in re.findall(r"[\w']+", text[m.end():])][:1]
-    return bool(SPEECH & set(before)) or bool(SPEECH & set(after))
+    if SPEECH & set(before[-2:]) or SPEECH & set(after):
+        return "statement"
+    clause = re.split(r"[;]|,\s(?=\w+\s\w+,)", text[: m.start()])[-1]
+    if PAST_EVENT.search(" ".join(clause.split()[-6:])):
+        return "past"
+    return "event"
+
+
+_DROP = set(MONTHS) | set(WEEKDAYS) | {"yesterday", "today", "tonight", "early", "late", "local",
+                                       "time", "hour", "hours", "morning", "evening", "night",
+                                       "afternoon", "day", "week", "month", "year", "media",
+                                       "official", "officials", "authorities", "agency",
+                                       "ministry", "spokesman", "spokeswoman", "spokesperson",
+                                       "report", "reports", "source", "sources"} | SPEECH
+
+
+def _content(tokens: list[str]) -> list[str]:
+    out = []
+    for w in tokens:
+        f = fold(w.strip(".,;:()\"'“”‘’"))
+        if f and f not in STOPWORDS and f not in _DROP and not f[0].isdigit():
+            out.append(stem(f))
+    return out
 
 
 def _context(text: str, m: re.Match[str]) -> frozenset[str]:
-    left = re.findall(r"\S+", text[: m.start()])[-WINDOW:]
-    right = re.findall(r"\S+", text[m.end():])[:WINDOW]
-    drop = set(MONTHS) | set(WEEKDAYS) | {"yesterday", "today"} | {fold(w) for w in SPEECH}
-    return frozenset(t for t in content_lemmas(" ".join(left + right)) if t not in drop)
+    """Stems of the WINDOW content words on each side of the date."""
+    left = _content(re.findall(r"\S+", text[: m.start()]))[-WINDOW:]
+    right = _content(re.findall(r"\S+", text[m.end():]))[:WINDOW]
+    return frozenset(left + right)
 
 
 def _compatible(a: DateMention, b: DateMention) -> bool:
@@ -132,44 +221,96 @@ def _compatible(a: DateMention, b: DateMention) -> bool:
     return not (a.day and b.day and a.day != b.day)
 
 
+def _span(d: DateMention) -> tuple[date, date] | None:
+    if not d.year:
+        return None
+    if d.month is None:
+        return date(d.year, 1, 1), date(d.year, 12, 31)
+    if d.day is None:
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        return date(d.year, d.month, 1), nxt - timedelta(days=1)
+    return (date(d.year, d.month, d.day),) * 2
+
+
+def _close(a: DateMention, b: DateMention) -> bool:
+    """Dates far apart name two events: sources disagree by days, not by years."""
+    sa, sb = _span(a), _span(b)
+    if sa is None or sb is None:
+        return True
+    gap = max((sb[0] - sa[1]).days, (sa[0] - sb[1]).days, 0)
+    coarse = min(a.precision, b.precision)
+    return gap <= {3: MAX_GAP_DAYS, 2: 2 * MAX_GAP_DAYS, 1: 366}[coarse]
+
+
+def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
+    """How surely two mentions date the same thing (0 when they cannot)."""
+    if a.role != b.role or a.sentence.source == b.sentence.source:
+        return 0.0
+    if (a.month is None) != (b.month is None):
+        return 0.0  # a bare year against a month: "in 2022" rarely dates the same thing
+    shared = a.context & b.context
+    if not shared or not _close(a, b):
+        return 0.0
+    ctx = state.containment(a.context, b.context)
+    if ctx < CONTEXT_MIN or (len(shared) < 2 and a.role != "planned"):
+        return 0.0  # what happened, not when it is planned for, is named by several words
+    return ctx
+
+
 def run(state: StoryState) -> None:
-    mentions = [d for s in state.sentences for d in extract_dates(s)]
-    used: set[int] = set()
+    mentions = [d for s in state.sentences for d in extract_dates(s)][:MAX_MENTIONS]
+    pairs = []
     for i, a in enumerate(mentions):
-        if i in used:
-            continue
-        group = [a]
         for j in range(i + 1, len(mentions)):
-            b = mentions[j]
-            if j in used or b.statement != a.statement:
+            score = _aligned(state, a, mentions[j])
+            if score:
+                pairs.append((score, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    group_of: dict[int, int] = {}
+    groups: list[list[int]] = []
+    for _score, i, j in pairs:
+        gi, gj = group_of.get(i), group_of.get(j)
+        if gi is None and gj is None:
+            group_of[i] = group_of[j] = len(groups)
+            groups.append([i, j])
+        elif (gi is None) != (gj is None):
+            g = gi if gi is not None else gj
+            new = j if gi is not None else i
+            members = groups[g]  # type: ignore[index]
+            if any(mentions[k].sentence.source == mentions[new].sentence.source
+                   for k in members):
                 continue
-            if any(b.sentence.source == g.sentence.source for g in group):
-                continue
-            if state.similarity(a.context, b.context) >= CONTEXT_MIN:
-                group.append(b)
-                used.add(j)
-        if len(group) < 2:
-            continue
-        labels = {g.label() for g in group}
-        if len(labels) < 2:
-            continue
-        conflict = any(not _compatible(x, y) for x in group for y in group)
-        precisions = {g.precision for g in group}
-        if not conflict and len(precisions) < 2:
-            continue
-        detail = "conflict" if conflict else "precision"
-        by_label: dict[str, list[DateMention]] = {}
-        for g in group:
-            by_label.setdefault(g.label(), []).append(g)
-        values = []
-        for label, ds in sorted(by_label.items(), key=lambda kv: (
-                kv[1][0].month or 0, kv[1][0].day or 0, kv[0])):
-            idx = [d.sentence.index for d in ds]
-            state.cited.update(idx)
-            written = sorted({d.surface for d in ds})
-            values.append(Value(label, state.evidence_for(idx), note=", ".join(written)))
-        words = state.topic_words(a.sentence.text, group[0].context & group[1].context)
-        topic = f"date: {words}" if words else "date"
-        if a.statement:
-            topic = f"date of the statement: {words}" if words else "date of the statement"
-        state.differences.append(Difference("date", topic, detail, values))
+            agree = sum(1 for k in members if _aligned(state, mentions[k], mentions[new]))
+            if 2 * agree >= len(members):
+                members.append(new)
+                group_of[new] = g  # type: ignore[assignment]
+    for members in groups:
+        _report(state, [mentions[k] for k in sorted(members)])
+
+
+def _report(state: StoryState, group: list[DateMention]) -> None:
+    labels = {g.label() for g in group}
+    if len(labels) < 2:
+        return
+    conflict = any(not _compatible(x, y) for x in group for y in group)
+    precisions = {g.precision for g in group}
+    if not conflict and len(precisions) < 2:
+        return
+    detail = "conflict" if conflict else "precision"
+    by_label: dict[str, list[DateMention]] = {}
+    for g in group:
+        by_label.setdefault(g.label(), []).append(g)
+    values = []
+    for label, ds in sorted(by_label.items(), key=lambda kv: (
+            kv[1][0].year or 0, kv[1][0].month or 0, kv[1][0].day or 0, kv[0])):
+        idx = [d.sentence.index for d in ds]
+        state.cited.update(idx)
+        written = sorted({d.surface for d in ds})
+        values.append(Value(label, state.evidence_for(idx), note=", ".join(written)))
+    first = group[0]
+    shared = set.intersection(*(set(g.sentence.lemmas) for g in group))
+    words = state.topic_words(first.sentence.text, shared)
+    what = {"statement": "date of the statement", "since": "start date", "planned": "planned date",
+            "until": "end date"}.get(first.role, "date")
+    topic = f"{what}: {words}" if words else what
+    state.differences.append(Difference("date", topic, detail, values))

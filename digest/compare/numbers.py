@@ -1,10 +1,18 @@
 """Numbers: the same quantity reported differently ("over 10,000" vs "some 11,000" troops).
 
-Mentions are aligned by what is counted (the unit noun, folded so "troops" = "soldiers",
-"killed" = "dead") and by the sentence around them, never by position. Words and digits
-are the same number ("two" = "2"). The hedge is kept: values that differ only by hedge
-("about 11,000" vs "11,000") are not a difference; values whose ranges cannot both be true
-("129" vs "at least 130") are a conflict; the rest differ but are compatible.
+Mentions are aligned by what is counted, never by position: the head noun of the phrase
+after the number ("two short-range ballistic *missiles*", "4,000 *Ukrainians*"), a currency
+sign ("$1.2 billion"), a unit ("350 km", "10%"), or a hyphenated unit ("a 5,000-ton
+destroyer"). People are told apart by what happened to them ("43 people killed" counts the
+dead, "250 people injured" the wounded; "79 lawmakers voted" counts votes), and nouns are
+folded ("troops" = "soldiers", "km" = "kilometres"). Mentions of one unit are then linked
+when their sentences share context; small numbers (below 20) need close context.
+
+Words and digits are the same number ("two" = "2", "twenty-two" = "22", "30bn" = "30
+billion"). The hedge is kept: values that differ only by hedge ("about 11,000" vs "11,000")
+are not a difference; values whose hedged ranges cannot both be true ("129" vs "at least
+130") are a conflict; the rest differ but are compatible. A casualty count that only grows
+from earlier to later reports is "updated" (a toll that rose between versions).
 """
 
 from __future__ import annotations
@@ -14,17 +22,19 @@ from dataclasses import dataclass
 
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
-from digest.text import STOPWORDS, fold, lemma
+from digest.text import STOPWORDS, fold, lemma, stem
 
-_WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "a dozen": 12,
-}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
-           "trillion": 1_000_000_000_000}
+_UNITS_0_19 = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+               "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+WORD_NUMBERS: dict[str, int] = {w: i for i, w in enumerate(_UNITS_0_19)}
+WORD_NUMBERS.update(_TENS)
+WORD_NUMBERS["dozen"] = 12
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+          "trillion": 1_000_000_000_000, "bn": 1_000_000_000, "mn": 1_000_000,
+          "tn": 1_000_000_000_000}
+CURRENCIES = {"$": "$", "us$": "$", "€": "€", "£": "£", "¥": "¥"}
 # hedge -> (low factor, high factor) of the interval it allows around the number
 HEDGES = {
     "more than": (1.0, 2.0), "over": (1.0, 2.0), "upwards of": (1.0, 2.0),
@@ -33,23 +43,57 @@ HEDGES = {
     "approximately": (0.85, 1.15), "roughly": (0.85, 1.15), "an estimated": (0.8, 1.2),
     "estimated": (0.8, 1.2), "nearly": (0.8, 1.0), "almost": (0.8, 1.0),
     "close to": (0.8, 1.0), "just under": (0.85, 1.0), "up to": (0.0, 1.0),
-    "as many as": (0.5, 1.0), "at most": (0.0, 1.0), "fewer than": (0.0, 1.0),
-    "less than": (0.0, 1.0), "under": (0.0, 1.0), "dozens of": (0.0, 1.0),
+    "as many as": (0.5, 1.0), "as much as": (0.5, 1.0), "at most": (0.0, 1.0),
+    "fewer than": (0.0, 1.0), "less than": (0.0, 1.0), "under": (0.0, 1.0),
 }
 _HEDGE_RE = "|".join(sorted((re.escape(h) for h in HEDGES), key=len, reverse=True))
-_NUM_WORDS_RE = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
-_MONTHS = ("january february march april may june july august september october november "
-           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_WORDNUM_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+               r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+               r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+               r"|one|two|three|four|five|six|seven|eight|nine|ten|a dozen|dozen)")
 MENTION = re.compile(
-    rf"(?:(?P<hedge>{_HEDGE_RE})\s+)?"
-    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:{_NUM_WORDS_RE})\b)"
-    r"(?:\s+(?P<scale>hundred|thousand|million|billion|trillion)\b)?"
-    r"(?P<after>(?:\s+(?:[A-Z][\w’'-]*|[a-z][\w’'-]*)){0,4})",
+    rf"(?:\b(?P<hedge>{_HEDGE_RE})\s+)?"
+    r"(?P<cur>US\$|\$|€|£|¥)?"
+    rf"(?P<num>(?<![\w.,:/-])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\w,.]\d)|(?<![\w.,:/-])\d+(?:\.\d+)?"
+    rf"|\b{_WORDNUM_RE}\b)"
+    r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|mn|tn)\b)?"
+    r"(?P<attached>%|km|kg|mph|ft|m\b|cm|mm|-[A-Za-z]+(?:-[A-Za-z]+)?)?",
     re.IGNORECASE,
 )
-_SKIP_UNITS = {"of", "and", "or", "to", "in", "on", "at", "per", "a", "the", "for", "from"}
-_NOT_UNITS = {"percent", "%"}  # kept as units, listed for clarity
-CONTEXT_MIN = 0.25
+MONTHS = set("january february march april may june july august september october november "
+             "december jan feb mar apr jun jul aug sep sept oct nov dec".split())
+# unit spellings folded to one key
+UNIT_KEYS = {
+    "%": "%", "percent": "%", "per cent": "%", "pct": "%",
+    "km": "km", "kilometre": "km", "kilometer": "km", "kilometres": "km", "kilometers": "km",
+    "mile": "mile", "miles": "mile", "kg": "kg", "kilogram": "kg", "kilograms": "kg",
+    "m": "metre", "metre": "metre", "meter": "metre", "metres": "metre", "meters": "metre",
+    "ton": "ton", "tons": "ton", "tonne": "ton", "tonnes": "ton",
+    "vessel": "ship", "vessels": "ship", "ship": "ship", "ships": "ship", "boat": "boat",
+    "lawmaker": "lawmaker", "legislator": "lawmaker", "deputy": "lawmaker",
+    "deputies": "lawmaker", "mp": "lawmaker", "mps": "lawmaker", "senator": "lawmaker",
+    "person": "people", "persons": "people", "people": "people", "others": "people",
+    "other": "people", "resident": "people", "residents": "people", "civilian": "people",
+    "civilians": "people", "individuals": "people",
+}
+# people counted by what happened to them
+ROLES = [
+    ("dead", re.compile(r"\b(kill\w*|dead|died|dies|death|deaths|drown\w*|perish\w*|"
+                        r"fatalit\w*|lives|bodies|toll)\b", re.I)),
+    ("wounded", re.compile(r"\b(injur\w*|wound\w*|hurt)\b", re.I)),
+    ("missing", re.compile(r"\bmissing\b", re.I)),
+    ("vote", re.compile(r"\b(vot\w*|favou?r|against|abstain\w*|abstention\w*)\b", re.I)),
+]
+_PEOPLE = {"people", "lawmaker"}
+TOLL_UNITS = {"dead", "wounded", "missing"}
+_STOP_NP = STOPWORDS | {"toward", "towards", "into", "onto", "across", "near", "off", "from",
+                        "including", "like", "than", "against", "each", "apiece", "per",
+                        "versus", "between", "within", "without", "plus", "along", "around"}
+_VERBISH_AFTER_NOUN = re.compile(r"(ed|ing)$")
+_PHRASAL = {"hand", "hands", "handed", "handing", "take", "takes", "took", "taking", "turn",
+            "turned", "turning", "pass", "passed", "passing", "win", "won"}
+CONTEXT_WINDOW = 8
+MAX_MENTIONS_PER_UNIT = 150
 CLOSE_RATIO = 1.6
 
 
@@ -59,9 +103,10 @@ class Mention:
     surface: str  # as written: "some 11,000"
     value: float
     hedge: str
-    unit: str  # folded lemma of what is counted
+    unit: str  # folded key of what is counted
     unit_surface: str
-    context: frozenset[str]
+    context: frozenset[str]  # stems of the sentence, minus the number and unit
+    local: frozenset[str]  # stems of the words around the number
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -69,18 +114,123 @@ class Mention:
         return self.value * lo, self.value * hi
 
 
-def _number(num: str, scale: str | None) -> float | None:
-    n = num.lower()
-    if n in _WORD_NUMBERS:
-        value = float(_WORD_NUMBERS[n])
+def _value(num: str, scale: str | None) -> float | None:
+    n = num.lower().replace("a dozen", "dozen")
+    if n in WORD_NUMBERS:
+        value = float(WORD_NUMBERS[n])
+    elif "-" in n and n.split("-")[0] in _TENS:
+        tens, unit = n.split("-", 1)
+        value = float(_TENS[tens] + WORD_NUMBERS.get(unit, 0))
     else:
         try:
             value = float(n.replace(",", ""))
         except ValueError:
             return None
     if scale:
-        value *= _SCALES[scale.lower()]
+        value *= SCALES[scale.lower()]
     return value
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\(|\)|[^\s()]+", text)
+
+
+def _clean(tok: str) -> tuple[str, bool]:
+    """A token without surrounding punctuation, and whether a phrase boundary follows it."""
+    core = tok.strip(".,;:!?\"'“”‘’()[]—–")
+    boundary = tok != core and bool(re.search(r"[.,;:!?\"”)\]—–]$", tok))
+    return core, boundary
+
+
+_PLURALS = {"people", "men", "women", "children", "personnel", "police", "staff", "troops",
+            "cattle", "crew", "fish", "sheep", "livestock", "dead"}
+_MEASURES = {k for k, v in UNIT_KEYS.items() if v in ("%", "km", "mile", "kg", "metre", "ton")}
+
+
+def _plural(word: str) -> bool:
+    f = fold(word)
+    return f in _PLURALS or (len(f) > 3 and f.endswith("s") and not f.endswith(
+        ("ss", "us", "is", "ous")))
+
+
+def _head_noun(after: str) -> tuple[str, str]:
+    """The head noun of the noun phrase that follows a number: (key, as written).
+
+    Modifiers are skipped ("two short-range ballistic *missiles*"); the phrase ends at a
+    stopword, a preposition, punctuation, a verb after the noun ("300 *buildings*
+    collapsed") or its first plural noun ("190 Ukrainian *soldiers* home").
+    """
+    head = ""
+    toks = _tokens(after)
+    n = 0
+    while n < len(toks) and n < 7:
+        raw = toks[n]
+        if raw in "()":
+            break
+        w, boundary = _clean(raw)
+        if re.fullmatch(r"(?:[A-Z]\.){2,}", raw.rstrip(",;:")):
+            w, boundary = raw.rstrip(",;:"), raw != raw.rstrip(",;:")  # "U.S." is one word
+        f = fold(w)
+        if not w or f[0].isdigit():
+            break
+        if f == "per" and n + 1 < len(toks) and fold(_clean(toks[n + 1])[0]) == "cent":
+            return "%", "per cent"
+        if f in _MEASURES and not head:
+            return UNIT_KEYS[f], w
+        if f in ("and", "or") and head and n + 1 < len(toks):
+            nxt = fold(_clean(toks[n + 1])[0])
+            if nxt and not nxt[0].isdigit() and nxt not in _STOP_NP and \
+                    not _VERBISH_AFTER_NOUN.search(nxt):
+                n += 1  # "search and rescue personnel": one noun phrase
+                continue
+            break
+        if f in _STOP_NP or f in HEDGES:
+            break
+        if f in MONTHS and w[0].isupper():
+            return "", ""  # "25 March": a date
+        if _VERBISH_AFTER_NOUN.search(f) and not w[0].isupper():
+            nxt = fold(_clean(toks[n + 1])[0]) if n + 1 < len(toks) else ""
+            if head or boundary or not nxt or nxt in _STOP_NP:
+                break  # "300 buildings collapsed", "four remained in hospital": a verb
+        head = w
+        n += 1
+        if boundary or _plural(w):
+            break
+    if not head:
+        return "", ""
+    return _unit_key(head), head
+
+
+def _unit_key(word: str) -> str:
+    f = fold(word)
+    if f in UNIT_KEYS:
+        return UNIT_KEYS[f]
+    lem = lemma(word)
+    return UNIT_KEYS.get(lem, lem)
+
+
+_CLAUSE_BREAK = re.compile(r",|;|:|\(|\)|—|–|\b(?:and|or|but|while|whereas|after|before|"
+                           r"when)\b", re.I)
+
+
+def _role(text: str, start: int, end: int) -> str | None:
+    """What happened to counted people: the role word nearest the number, in its clause.
+
+    "killing two people and injuring 31": two are dead, 31 injured; "120 were injured and
+    17 were killed": the conjunction ends the clause, so 17 are dead.
+    """
+    right = _CLAUSE_BREAK.split(text[end:], maxsplit=1)[0].split()[:6]
+    left = _CLAUSE_BREAK.split(text[:start])[-1].split()[-5:]
+    best: tuple[int, int, str] | None = None
+    for side, tokens in ((0, right), (1, list(reversed(left)))):
+        for dist, tok in enumerate(tokens):
+            for role, pattern in ROLES:
+                if pattern.search(tok):
+                    cand = (dist, side, role)
+                    if best is None or cand < best:
+                        best = cand
+                    break
+    return best[2] if best else None
 
 
 def extract_mentions(s: Sentence) -> list[Mention]:
@@ -88,65 +238,89 @@ def extract_mentions(s: Sentence) -> list[Mention]:
     text = s.text
     for m in MENTION.finditer(text):
         num = m.group("num")
-        end = m.end("scale") if m.group("scale") else m.end("num")
-        start = m.start("num")
-        if end < len(text) and text[end] in "-–:/" or text[end:end + 2] in ("st", "nd", "rd", "th"):
-            continue  # "three-year-old", "10:30", "1st"
-        if start > 0 and text[start - 1] in "-$€£/":
+        start, end = m.start("num"), m.end()
+        attached = m.group("attached") or ""
+        after = text[end:]
+        before_words = fold(text[max(0, m.start() - 16):m.start()]).split()
+        prev = before_words[-1].strip(".,") if before_words else ""
+        if re.match(r"\s*(?:st|nd|rd|th)\b", after) or re.match(r"(?:st|nd|rd|th)\b", attached):
             continue
-        before = fold(text[max(0, start - 12):start]).split()
-        if before and before[-1].strip(".,") in _MONTHS:
-            continue  # a date: "January 9"
-        value = _number(num, m.group("scale"))
-        if value is None or (num.lower() == "one" and not m.group("hedge")):
-            continue  # "one of them" is a pronoun far more often than a count
-        if num.isdigit() and 1900 <= value <= 2100 and not m.group("hedge"):
+        if re.match(r":\d", after) or re.match(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|gmt\b)", after,
+                                                re.I) or (num.startswith("0") and len(num) > 1):
+            continue  # a time
+        if prev in MONTHS or re.match(r"\s*(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", after,
+                                        re.I):
+            continue  # a date: "January 9", "25 March"
+        if re.match(r"-(?:year|month|week|day)s?-old", attached, re.I) or \
+                re.match(r"\s*(?:years?|months?)\s+old\b", after, re.I):
+            continue  # an age says who someone is, not how many
+        value = _value(num, m.group("scale"))
+        if value is None:
+            continue
+        if m.group("cur") and fold(attached) in ("m", "k"):
+            value *= 1_000_000 if fold(attached) == "m" else 1_000  # "$5m", "£20k"
+            attached = ""
+        hedge = fold(m.group("hedge") or "")
+        if hedge in ("over", "under") and prev in _PHRASAL:
+            hedge = ""  # "handing over 195 captives": a verb particle, not a hedge
+        cur = CURRENCIES.get((m.group("cur") or "").lower(), "")
+        if num.isdigit() and 1900 <= value <= 2100 and not (hedge or cur or attached):
             continue  # a year
-        unit, unit_surface = _unit(m.group("after") or "")
+        if fold(num) == "one" and not hedge:
+            continue  # "one of them" is a pronoun far more often than a count
+        surface_start = m.start("hedge") if m.group("hedge") and hedge else (
+            m.start("cur") if m.group("cur") else start)
+        if cur:
+            unit, unit_surface = cur, m.group("cur")
+        elif attached and not attached.startswith("-"):
+            unit, unit_surface = _unit_key(attached), attached
+        elif attached.startswith("-"):
+            word = attached.strip("-").split("-")[0]
+            unit, unit_surface = _unit_key(word), word
+        elif prev == "magnitude":
+            unit, unit_surface = "magnitude", "magnitude"
+        else:
+            unit, unit_surface = _head_noun(after)
+            if not unit:
+                role = _role(text, start, end)
+                clause = re.split(r"[.;:]\s|,\s(?=\w+\s+said)", text[:start])[-1]
+                if role not in TOLL_UNITS and re.search(r"\btoll\b", clause, re.I):
+                    role = "dead"  # "the death toll ... rose to 43"
+                if role in TOLL_UNITS:
+                    unit, unit_surface = role, role  # "31 were injured", "toll rose to 43"
         if not unit:
             continue
-        hedge = fold(m.group("hedge") or "")
-        surface = text[m.start():end]
-        context = s.lemmas - {unit} - {lemma(w) for w in surface.split()}
-        out.append(Mention(s, surface, value, hedge, unit, unit_surface, frozenset(context)))
+        if unit in _PEOPLE or unit in ("dead", "wounded"):
+            role = _role(text, start, end)
+            if role and not (role == "vote" and unit == "people"):
+                unit = role
+        surface = text[surface_start:end].strip()
+        local_words = text[:start].split()[-CONTEXT_WINDOW:] + after.split()[:CONTEXT_WINDOW]
+        local = frozenset(stem(f) for f in (fold(w.strip(".,;:()\"'“”‘’")) for w in local_words)
+                          if f and f not in STOPWORDS and re.match(r"[a-z]", f)) - {
+            stem(unit_surface)}
+        skip = {stem(unit_surface), stem(unit)}
+        out.append(Mention(s, surface, value, hedge, unit, unit_surface,
+                           frozenset(s.stems - skip), local))
     return out
-
-
-def _unit(after: str) -> tuple[str, str]:
-    tokens = after.split()
-    for n, raw in enumerate(tokens):
-        w = raw.strip(".,;:!?\"'”’()")
-        if not w:
-            return "", ""
-        f = fold(w)
-        if f in _SKIP_UNITS:
-            if f in ("of",):
-                continue
-            return "", ""
-        if w[0].isupper():
-            continue  # "11,000 North Korean troops": skip the adjectives
-        if f in STOPWORDS or f in HEDGES:
-            return "", ""
-        nxt = fold(tokens[n + 1]) if n + 1 < len(tokens) else ""
-        if f.endswith(("ed", "ing")) and nxt and nxt not in STOPWORDS and nxt not in _SKIP_UNITS:
-            continue  # "two wounded North Korean soldiers": an adjective, not the unit
-        return lemma(w), w
-    return "", ""
 
 
 def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
     if a.unit != b.unit or a.sentence.source == b.sentence.source:
         return False
-    ctx = state.similarity(a.context, b.context)
+    ctx = state.stem_similarity(a.context, b.context)
     big, small = max(a.value, b.value), min(a.value, b.value)
     close = small > 0 and big / small <= CLOSE_RATIO
     if a.value == b.value:
-        return ctx >= CONTEXT_MIN * 0.6
-    if close and small >= 100:
-        return bool(a.context & b.context)  # large, close counts of one unit: same figure
-    if close and small >= 20:
-        return ctx >= CONTEXT_MIN * 0.6
-    return ctx >= 0.5 and close
+        return ctx >= 0.12 or bool(a.local & b.local)
+    if not close:
+        return False
+    if small >= 100:
+        return ctx >= 0.12 or len(a.local & b.local) >= 2
+    if small >= 20:
+        return ctx >= 0.15 and bool(a.local & b.local)
+    # small counts ("two" vs "three") are everywhere: the sentences must be about one thing
+    return ctx >= 0.3 and state.stem_similarity(a.local, b.local) >= 0.3
 
 
 def _groups(state: StoryState, mentions: list[Mention]) -> list[list[Mention]]:
@@ -162,6 +336,7 @@ def _groups(state: StoryState, mentions: list[Mention]) -> list[list[Mention]]:
     for i, m in enumerate(mentions):
         by_unit.setdefault(m.unit, []).append(i)
     for idxs in by_unit.values():
+        idxs = idxs[:MAX_MENTIONS_PER_UNIT]
         for x in range(len(idxs)):
             for y in range(x + 1, len(idxs)):
                 if _linked(state, mentions[idxs[x]], mentions[idxs[y]]):
@@ -172,8 +347,20 @@ def _groups(state: StoryState, mentions: list[Mention]) -> list[list[Mention]]:
     return [g for g in groups.values() if len({m.sentence.source for m in g}) >= 2]
 
 
-def _format(value: float) -> str:
-    return f"{int(value):,}" if value == int(value) else f"{value:,}"
+def _rose(group: list[Mention]) -> bool:
+    """True when every report of a lower count is older than every report of a higher one."""
+    if group[0].unit not in TOLL_UNITS:
+        return False
+    by_value: dict[float, list[Mention]] = {}
+    for m in group:
+        by_value.setdefault(m.value, []).append(m)
+    values = sorted(by_value)
+    for lo, hi in zip(values, values[1:], strict=False):
+        last_lo = [m.sentence.article.published for m in by_value[lo]]
+        first_hi = [m.sentence.article.published for m in by_value[hi]]
+        if None in last_lo or None in first_hi or max(last_lo) >= min(first_hi):  # type: ignore[type-var]
+            return False
+    return True
 
 
 def run(state: StoryState) -> None:
@@ -189,18 +376,31 @@ def run(state: StoryState) -> None:
             by_value.setdefault(m.value, []).append(m)
         intervals = [m.interval for m in group]
         overlap = max(lo for lo, _ in intervals) <= min(hi for _, hi in intervals)
-        detail = "compatible" if overlap else "conflict"
+        detail = "updated" if _rose(group) else "compatible" if overlap else "conflict"
         out_values = []
         for _value, ms in sorted(by_value.items()):
             surfaces = sorted({m.surface for m in ms}, key=lambda x: (
                 -sum(1 for m in ms if m.surface == x), x))
             idx = [m.sentence.index for m in ms]
             state.cited.update(idx)
-            out_values.append(Value(surfaces[0], state.evidence_for(idx),
-                                    note=" / ".join(surfaces)))
-        unit_word = max((m.unit_surface for m in group), key=lambda w: (
-            sum(1 for m in group if m.unit_surface == w), w))
+            note = " / ".join(surfaces)
+            if detail == "updated":
+                dates = sorted({str(m.sentence.article.published) for m in ms})
+                note = f"{note}, reported {', '.join(dates)}"
+            out_values.append(Value(surfaces[0], state.evidence_for(idx), note=note))
         state.differences.append(
-            Difference(kind="number", topic=f"number of {unit_word}", detail=detail,
-                       values=out_values)
-        )
+            Difference(kind="number", topic=_topic(group), detail=detail, values=out_values))
+
+
+def _topic(group: list[Mention]) -> str:
+    unit = group[0].unit
+    if unit in TOLL_UNITS:
+        return {"dead": "death toll", "wounded": "number of injured",
+                "missing": "number of missing"}[unit]
+    if unit == "vote":
+        return "number of votes"
+    if unit in CURRENCIES.values():
+        return "amount of money"
+    word = max((m.unit_surface for m in group), key=lambda w: (
+        sum(1 for m in group if m.unit_surface == w), w))
+    return f"number of {word}"

@@ -16,7 +16,10 @@ MAX_SENTENCES_PER_ARTICLE = 80
 MAX_SENTENCES_PER_STORY = 1200
 MIN_SENTENCES_PER_ARTICLE = 12
 ALIGN_MIN = 0.2  # below this two sentences are not about the same point
-MAX_PARTNERS = 40  # aligned candidates kept per sentence (the best by shared rare words)
+MAX_PARTNERS = 40
+# IDF over a handful of sentences would make every shared word worthless: small stories are
+# weighted as if they had at least this many sentences.
+MIN_IDF_SENTENCES = 20  # aligned candidates kept per sentence (the best by shared rare words)
 
 
 @dataclass
@@ -180,5 +183,5 @@ def _idf(sets: object) -> dict[str, float]:
     for terms in sets:  # type: ignore[attr-defined]
         df.update(terms)
         n += 1
-    n = n or 1
+    n = max(n, MIN_IDF_SENTENCES)
     return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
