@@ -1,0 +1,62 @@
+"""Site options and page dependencies: the search switch, CNAME, narrow page keys."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from digest.build import Builder, build
+from tests.conftest import ROOT
+
+EVAL = ROOT / "tests" / "eval" / "articles"
+
+
+def seeds_project(tmp_path: Path, config: str) -> Path:
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "content", project / "content")
+    (project / "digest.yaml").write_text(config, encoding="utf-8")
+    return project
+
+
+def test_search_can_be_switched_off_and_on(tmp_path: Path) -> None:
+    project = seeds_project(tmp_path, "search: false\n")
+    builder = Builder(project, in_place=True)
+    builder.build()
+    site = project / "site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert not (site / "pagefind").exists() and not (site / "search").exists()
+    assert "/search/" not in index and not (site / "CNAME").exists()
+
+    (project / "digest.yaml").write_text("search: true\ncname: n.example.org\n")
+    builder.build()
+    assert (site / "pagefind" / "pagefind-ui.js").is_file()
+    assert (site / "search" / "index.html").is_file()
+    assert 'href="/search/"' in (site / "index.html").read_text(encoding="utf-8")
+    assert (site / "CNAME").read_text() == "n.example.org\n"
+
+    (project / "digest.yaml").write_text("search: false\n")
+    builder.build()  # in place: the index is removed with the switch
+    assert not (site / "pagefind").exists() and not (site / "search").exists()
+    build(project)  # and a swapped build has none either
+    assert not (site / "pagefind").exists()
+
+
+def test_editing_one_article_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(EVAL, project / "content" / "articles")
+    first = build(project)
+    story = next(s for s in first.stories
+                 if any(a.id == "2025-03-03-turkey-quake-aljazeera" for a in s.articles))
+    path = project / "content" / "articles" / "2025-03-03-turkey-quake-aljazeera.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + " Aid convoys reached the town by evening.\n",
+                    encoding="utf-8")
+    again = build(project)
+    html = sorted(p for p in again.written_paths if p.endswith(".html"))
+    assert "articles/2025-03-03-turkey-quake-aljazeera/index.html" in html
+    allowed = {f"stories/{story.id}/index.html",
+               "articles/2025-03-03-turkey-quake-aljazeera/index.html",
+               "index.html", "sources/al-jazeera/index.html"}  # the last two if a summary moved
+    assert set(html) <= allowed, html
+    # the story's other articles show only its title and counts: not rewritten
+    assert not any(p.startswith("articles/") and "aljazeera" not in p for p in html)
