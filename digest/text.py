@@ -112,7 +112,12 @@ def fold(s: str) -> str:
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     s = s.replace("–", "-").replace("—", "-")
-    return s.casefold()
+    return s.casefold().translate(_LETTERS)
+
+
+# letters that carry no combining accent to strip but have a plain Latin equivalent
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h",
+                          "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
 def words(s: str) -> list[str]:
@@ -144,17 +149,25 @@ def lemma(word: str) -> str:
 
 def content_lemmas(s: str) -> list[str]:
     """Lemmas of the content words of a text (stopwords and bare numbers dropped)."""
-    out = []
+    out: list[str] = []
     for w in words(s):
-        f = fold(w).strip("'-")
-        if not f or f in STOPWORDS or f[0].isdigit():
-            continue
-        for part in f.split("-") if "-" in f else (w,):
-            lem = lemma(part)
-            if lem in STOPWORDS or len(lem) < 2:
-                continue
-            out.extend(lem.split())
+        out.extend(_word_lemmas(w))
     return out
+
+
+@lru_cache(maxsize=500_000)
+def _word_lemmas(w: str) -> tuple[str, ...]:
+    """content_lemmas of one word; cached, since news vocabulary repeats endlessly."""
+    f = fold(w).strip("'-")
+    if not f or f in STOPWORDS or f[0].isdigit():
+        return ()
+    out: list[str] = []
+    for part in f.split("-") if "-" in f else (w,):
+        lem = lemma(part)
+        if lem in STOPWORDS or len(lem) < 2:
+            continue
+        out.extend(lem.split())
+    return tuple(out)
 
 
 def slugify(s: str, max_len: int = 60) -> str:
