@@ -191,3 +191,45 @@ def test_planned_years_conflict() -> None:
             day="2025-05-06")
     [d] = diffs([a, b], "date")
     assert d.detail == "conflict" and values(d) == ["2027", "2028"]
+
+
+# --------------------------------------------------------------------------- name
+
+
+def _names(*bodies: str) -> list[list[str]]:
+    arts = [art(f"a{i}", f"Outlet {i}", b) for i, b in enumerate(bodies)]
+    return [sorted(values(d)) for d in diffs(arts, "name")]
+
+
+def test_transliterations_are_one_person_listed_as_a_naming_difference() -> None:
+    assert _names(
+        "Defence Minister Oleksandr Hordiyenkiy said the convoy was attacked near the border.",
+        "Defence Minister Olexandr Hordiyenky said the convoy was hit near the border.",
+    ) == [["Oleksandr Hordiyenkiy", "Olexandr Hordiyenky"]]
+
+
+def test_accents_count_and_titles_are_not_part_of_the_name() -> None:
+    assert _names(
+        "Turkish President Hakan Yıldırım visited the flooded town on Sunday.",
+        "President Hakan Yildirim visited the flooded town on Sunday, officials said.",
+    ) == [["Hakan Yildirim", "Hakan Yıldırım"]]
+
+
+def test_vowel_and_qaf_variants_merge_only_when_safe() -> None:
+    assert _names("Police chief Tomás Echeverría resigned.",
+                  "Police chief Tomás Echevarría resigned on Friday.") == [
+        ["Tomás Echevarría", "Tomás Echeverría"]]
+    assert _names("The port of Misratah was closed.", "Ships left Misrata at dawn.") == [
+        ["Misrata", "Misratah"]]
+    # one outlet writing both spellings means two people
+    assert _names("Kurt Hanson met Lena Henson in the capital.",
+                  "Kurt Hanson spoke first.") == []
+    # different first names: two people
+    assert _names("Sara Lindqvist won the vote.", "Omar Lindqvast lost the vote.") == []
+
+
+def test_demonyms_and_abbreviations_are_not_spelling_variants() -> None:
+    assert _names(
+        "The Korean Central News Agency said Korea would respond to the drills.",
+        "KCNA said the Korean army would respond to the drills.",
+    ) == []

@@ -1,10 +1,21 @@
 """Names: spelling and transliteration variants of one entity, merged and listed.
 
-"Zelensky" / "Zelenskiy" / "Zelenskyy" and "Kim Jong-un" / "Kim Jong Un" are one person
-written differently, never two people. Capitalised word runs are keyed by a
-transliteration-folding key; runs with one key but several spellings across sources are a
-naming difference. Demonyms ("Korea"/"Korean") differ in letters, not in folding, so they
-never merge.
+"Zelensky" / "Zelenskiy" / "Zelenskyy", "Kim Jong-un" / "Kim Jong Un", "Gaddafi" /
+"Qaddafi", "Zuwara" / "Zuwarah" and "Echeverría" / "Echevarría" are one person or place
+written differently, never two. Capitalised word runs (titles such as "President" or
+"Japanese Ambassador" stripped) are keyed twice:
+
+- an exact key (name_key): letters only, accents and case folded, common transliteration
+  pairs folded (kh/h, ph/f, ou/u, iy/yy/y, j/y, dh/d, q/k, w/v, ck/k, x/ks), doubled letters and a
+  final "h" after a vowel dropped;
+- a loose key (loose_key): the exact key with every vowel alike and g/k alike, for names of
+  six letters or more: vowels and the Arabic qaf are where transliterations disagree.
+
+Spellings with one key used by different outlets are a naming difference; the spelling as
+written is kept, so accents count ("Erdogan" vs "Erdoğan"). A loose match is only trusted
+when no outlet uses both spellings (one outlet writing both is two people, or a typo), and
+when the two spellings' first names, if given, agree. Demonyms ("Korea"/"Korean") differ in
+letters, not in folding, so they never merge.
 """
 
 from __future__ import annotations
@@ -17,9 +28,24 @@ from digest.text import fold
 
 _CAP_RUN = re.compile(r"(?:[A-Z][\w’'\-]*[\w])(?:[\s\-](?:[A-Z][\w’'\-]*[\w]))*")
 _FOLDS = [("kh", "h"), ("ph", "f"), ("ou", "u"), ("yy", "y"), ("iy", "y"), ("ij", "y"),
-          ("ie", "y"), ("j", "y"), ("dh", "d"), ("q", "k"), ("ck", "k"), ("w", "v")]
+          ("ie", "y"), ("j", "y"), ("dh", "d"), ("q", "k"), ("ck", "k"), ("w", "v"),
+          ("x", "ks")]
 _STOP_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They",
-               "This", "That", "When", "However", "According", "Meanwhile", "While", "If"}
+               "This", "That", "When", "However", "According", "Meanwhile", "While", "If",
+               "Of", "For", "From", "By", "As", "After", "Before", "Under", "Among", "With",
+               "His", "Her", "Their", "Its", "We", "Our", "I", "Last", "Earlier", "Later"}
+TITLES = {
+    "president", "prime", "minister", "chancellor", "king", "queen", "prince", "princess",
+    "pope", "leader", "general", "gen", "colonel", "col", "captain", "capt", "governor",
+    "gov", "mayor", "senator", "sen", "rep", "representative", "judge", "justice",
+    "ambassador", "secretary", "foreign", "defence", "defense", "interior", "finance",
+    "economy", "health", "deputy", "vice", "chief", "dr", "mr", "mrs", "ms", "sir", "lord",
+    "lady", "sheikh", "emir", "crown", "premier", "speaker", "commander", "admiral", "bishop",
+    "archbishop", "rabbi", "imam", "ayatollah", "lt", "sgt", "major", "spokesman",
+    "spokeswoman", "lawmaker", "professor", "prof", "former", "acting", "opposition",
+}
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|an|i|ch)$")
+MIN_LOOSE = 6
 
 
 def name_key(name: str) -> str:
@@ -30,16 +56,38 @@ def name_key(name: str) -> str:
     for a, b in _FOLDS:
         s = s.replace(a, b)
     s = re.sub(r"(.)\1+", r"\1", s)
+    if len(s) > 4 and s.endswith("h") and s[-2] in "aeiou":
+        s = s[:-1]  # Zuwarah / Zuwara, Misratah / Misrata
     return s[:-1] + "i" if s.endswith("y") else s
+
+
+def loose_key(name: str) -> str:
+    """name_key with vowels alike and g/k alike: Echeverría ~ Echevarría, Gaddafi ~ Qaddafi."""
+    s = name_key(name).replace("g", "k")
+    return re.sub(r"[aeiouy]", "a", s)
+
+
+def strip_titles(tokens: list[str]) -> list[str]:
+    """Drop leading titles and roles: "Ukrainian President Volodymyr Zelenskiy" -> the name."""
+    out = list(tokens)
+    while out and out[0] in _STOP_NAMES:
+        out.pop(0)
+    while len(out) > 1:
+        first = fold(out[0]).rstrip(".")
+        if first in TITLES:
+            out.pop(0)
+        elif len(out) > 2 and _DEMONYM.search(first) and fold(out[1]).rstrip(".") in TITLES:
+            out.pop(0)
+        else:
+            break
+    return out
 
 
 def _runs(text: str) -> list[str]:
     out = []
     for m in _CAP_RUN.finditer(text):
         tokens = [re.sub(r"['’]s$", "", t) for t in re.split(r"\s+", m.group(0))]
-        while tokens and tokens[0] in _STOP_NAMES:
-            tokens.pop(0)
-        run = " ".join(tokens)
+        run = " ".join(strip_titles(tokens))
         if len(run) >= 3:
             out.append(run)
     return out
@@ -56,7 +104,7 @@ def _variants(run: str) -> list[str]:
 
 
 def run(state: StoryState) -> None:
-    # key -> surface spelling -> sentence indexes
+    # exact key -> surface spelling -> sentence indexes
     spellings: dict[str, dict[str, list[int]]] = {}
     for s in state.sentences:
         for r in _runs(s.text):
@@ -65,22 +113,21 @@ def run(state: StoryState) -> None:
                 if len(key) < 4:
                     continue
                 spellings.setdefault(key, {}).setdefault(v, []).append(s.index)
-    found: list[tuple[str, dict[str, list[int]]]] = []
-    for key, by_spelling in spellings.items():
+    groups = _merge_loose(state, spellings)
+    found: list[dict[str, list[int]]] = []
+    for by_spelling in groups:
         if len({f.casefold() for f in by_spelling}) < 2:
             continue
-        sources = {state.sentences[i].source for idx in by_spelling.values() for i in idx}
-        if len(sources) < 2:
-            continue
-        # each spelling used by its own source(s): otherwise it is one outlet's typo
-        per_source = [{state.sentences[i].source for i in idx} for idx in by_spelling.values()]
-        if sum(1 for p in per_source if p) < 2:
-            continue
-        found.append((key, by_spelling))
+        used = {f: {state.sentences[i].source for i in idx} for f, idx in by_spelling.items()}
+        own = [src - set().union(*(o for g, o in used.items() if g.casefold() != f.casefold()))
+               for f, src in used.items()]
+        if sum(1 for o in own if o) < 2:
+            continue  # two outlets must each have their own spelling
+        found.append(by_spelling)
     # keep the longest form of a variant: "Kim Jong-un"/"Kim Jong Un" over "Jong-un"/"Jong Un"
-    found.sort(key=lambda kv: (-max(len(s) for s in kv[1]), kv[0]))
+    found.sort(key=lambda g: (-max(len(s) for s in g), sorted(g)))
     reported: list[set[str]] = []
-    for _key, by_spelling in found:
+    for by_spelling in found:
         forms = set(by_spelling)
         if any(all(any(f in big for big in r) for f in forms) for r in reported):
             continue
@@ -94,3 +141,49 @@ def run(state: StoryState) -> None:
         canonical = values[0].value
         state.differences.append(Difference("name", f"spelling of {canonical}", "spelling",
                                             values))
+
+
+def _merge_loose(state: StoryState, spellings: dict[str, dict[str, list[int]]]
+                 ) -> list[dict[str, list[int]]]:
+    """Exact-key groups, with groups of one loose key merged when that is safe."""
+    by_loose: dict[str, list[str]] = {}
+    for key in spellings:
+        if len(key) >= MIN_LOOSE:
+            by_loose.setdefault(loose_key(key), []).append(key)
+    merged: dict[str, str] = {}
+    for keys in by_loose.values():
+        if len(keys) < 2:
+            continue
+        keys.sort()
+        base = keys[0]
+        for other in keys[1:]:
+            if _safe_merge(state, spellings[base], spellings[other]):
+                merged[other] = base
+    out: dict[str, dict[str, list[int]]] = {}
+    for key, by_spelling in spellings.items():
+        target = out.setdefault(merged.get(key, key), {})
+        for spelling, idx in by_spelling.items():
+            target.setdefault(spelling, []).extend(idx)
+    return list(out.values())
+
+
+def _safe_merge(state: StoryState, a: dict[str, list[int]], b: dict[str, list[int]]) -> bool:
+    src_a = {state.sentences[i].source for idx in a.values() for i in idx}
+    src_b = {state.sentences[i].source for idx in b.values() for i in idx}
+    if src_a & src_b:
+        return False  # one outlet writes both: two names (or its own typo)
+    first_a = _first_names(state, a)
+    first_b = _first_names(state, b)
+    return not (first_a and first_b and not first_a & first_b)
+
+
+def _first_names(state: StoryState, by_spelling: dict[str, list[int]]) -> set[str]:
+    """Keys of the words written right before the name ("Raúl" in "Raúl Echeverría")."""
+    out = set()
+    for spelling, idx in by_spelling.items():
+        for i in idx:
+            m = re.search(r"([A-Z][\w’'-]+)\s+" + re.escape(spelling), state.sentences[i].text)
+            if m and fold(m.group(1)).rstrip(".") not in TITLES and \
+                    m.group(1) not in _STOP_NAMES:
+                out.add(name_key(m.group(1)))
+    return out
