@@ -21,6 +21,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except (ConfigError, TemplateProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # disk full, site/ not writable: the previous site stays as it was
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: cannot write the site: {where}{exc.strerror or exc} (the previous "
+              "site/ is unchanged; free space or fix permissions, then build again)",
+              file=sys.stderr)
+        return 1
     print_report(result, time.perf_counter() - start)
     if args.strict and result.problems:
         print(f"--strict: {len(result.problems)} problem(s) in the input", file=sys.stderr)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import markupsafe
+import nh3
 from markdown_it import MarkdownIt
 
 from digest import __version__
@@ -50,6 +51,30 @@ def _template_location(exc: BaseException) -> tuple[str, int | None]:
         if filename.endswith((".html", ".xml", ".txt", ".json", ".css")):
             return filename, lineno
     return "?", None
+
+
+# What an editor's note (Markdown rendered to HTML, shown unescaped) may contain.
+NOTE_TAGS = frozenset({"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol",
+                       "li", "a", "h2", "h3", "h4", "h5", "h6", "hr"})
+
+
+def sanitize_html(html: str) -> str:
+    """HTML that can be shown as is: a small tag set, no attribute but href on <a>, links
+    only to http(s), mailto and relative URLs, marked rel="nofollow noopener"."""
+    return nh3.clean(html, tags=set(NOTE_TAGS), clean_content_tags={"script", "style"},
+                     attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
+                     link_rel="nofollow noopener", strip_comments=True)
+
+
+def _project_relative(filename: str, cfg: Config | None) -> str:
+    """A template's file name as the user knows it: templates/x.html, not an absolute path."""
+    path = Path(filename)
+    for base in ([cfg.root] if cfg else []) + [PACKAGE_DIR.parent]:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+    return filename
 
 
 def safe_url(url: str | None) -> str | None:
@@ -101,7 +126,7 @@ class Renderer:
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = (
             lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
-        self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.md.render(text))
+        self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.markdown(text))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.filters["jsonld"] = jsonld
         self.env.filters["mark_words"] = mark_words
@@ -153,11 +178,19 @@ class Renderer:
             html = self.env.get_template(template).render(page_path=path, **context)
         except jinja2.TemplateError as exc:
             name, line = _template_location(exc)
-            raise TemplateProblem(name, line, exc.message or str(exc)) from exc
-        return Page(path, html.encode("utf-8"))
+            raise TemplateProblem(_project_relative(name, self.cfg), line,
+                                  exc.message or str(exc)) from exc
+        except Exception as exc:  # a template's own bug: {{ 1 + "a" }}, a failing filter
+            name, line = _template_location(exc)
+            if name == "?":
+                raise
+            raise TemplateProblem(_project_relative(name, self.cfg), line,
+                                  f"{type(exc).__name__}: {exc}") from exc
+        return Page(path, html.encode("utf-8", errors="replace"))
 
     def markdown(self, text: str) -> str:
-        return self.md.render(text)
+        """Markdown as sanitised HTML (for notes shown unescaped)."""
+        return sanitize_html(self.md.render(text))
 
     def body_html(self, text: str, top: int = 2) -> markupsafe.Markup:
         """An article body as HTML whose headings start at h{top} and skip no level.
@@ -288,4 +321,7 @@ def story_json(story: Story) -> dict[str, Any]:
 
 def stories_json(stories: list[Story]) -> bytes:
     data = {"generator": f"digest {__version__}", "stories": [story_json(s) for s in stories]}
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    # the same data, but safe to paste into HTML (even a <script> block) as it is
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text + "\n").encode("utf-8", errors="replace")

@@ -8,12 +8,17 @@ odd to commit (50 MB, a 1 MB line, symlink loops, a FIFO) are made in tmp_path.
 from __future__ import annotations
 
 import os
+import re
+import shutil
+from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
 
 from digest.load import ArticleError, find_article_files, parse_article, read_article_file
+from tests.conftest import run_digest, stories_json
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hostile"
 
@@ -162,3 +167,298 @@ def test_not_utf8_names_the_line() -> None:
     p = _read_problem(path, "content/articles/bad-latin1.md")
     assert (p.line, p.message) == (2, "file is not UTF-8 text")
     assert "re-save it as UTF-8" in p.hint
+
+
+# --- the corpus: one build of everything -------------------------------------------------------
+
+# (file, line, severity, message, hint): each is one line digest prints for the corpus
+EXPECTED = [
+    ("content/articles/bad-not-yaml.md", 2, "error",
+     "front matter is not valid YAML (mapping values are not allowed",
+     "quote titles that contain ': '"),
+    ("content/articles/bad-not-mapping.md", 2, "error",
+     "front matter must be a mapping of fields, got list", "write one 'field: value' per line"),
+    ("content/articles/bad-yaml-tag.md", 2, "error",
+     "front matter uses the YAML tag '!!python/object/apply:os.system'",
+     "remove the '!!...' tag"),
+    ("content/articles/bad-yaml-tag-subprocess.md", 4, "error",
+     "front matter uses the YAML tag '!!python/object/apply:subprocess.call'",
+     "remove the '!!...' tag"),
+    ("content/articles/bad-no-title.md", 2, "error", "missing 'title' in front matter",
+     "add a line 'title: \"...\"'"),
+    ("content/articles/bad-wrong-type.md", 3, "error", "field 'source' must be text, got dict",
+     "write it as source: \"...\""),
+    ("content/articles/bad-title-is-a-date.md", 3, "error",
+     "field 'title' must be text, got date", "write it as title: \"...\""),
+    ("content/articles/bad-front-matter-not-closed.md", 1, "error",
+     "front matter is not closed", "add a line '---' after the last front matter field"),
+    ("content/articles/bad-no-front-matter.md", 1, "error", "no front matter",
+     "start the file with a line '---'"),
+    ("content/articles/bad-binary.md", None, "error", "file looks binary (contains NUL bytes)",
+     "only Markdown text files belong under content/"),
+    ("content/articles/bad-empty.md", None, "error", "file is empty", "or delete the file"),
+    ("content/articles/bad-latin1.md", 2, "error", "file is not UTF-8 text",
+     "re-save it as UTF-8"),
+    ("content/articles/warn-no-date.md", 2, "warning", "missing 'date' in front matter",
+     "add 'date: YYYY-MM-DD'"),
+    ("content/articles/warn-bad-date.md", 4, "warning", "date '2025-13-45' is not a date",
+     "write it as YYYY-MM-DD"),
+    ("content/articles/warn-date-words.md", 4, "warning", "date 'next tuesday' is not a date",
+     "write it as YYYY-MM-DD"),
+    ("content/articles/dup-id-second.md", 2, "error",
+     "duplicate id 'bridge-repairs' (also in content/articles/dup-id-first.md)",
+     "give one of them another 'id:'"),
+    ("content/articles/same-url-second.md", 2, "warning",
+     "same url as content/articles/same-url-first.md", "remove one copy, or correct its 'url:'"),
+    ("content/articles/path-reserved.md", 5, "warning",
+     "'id' 'CON' is a reserved file name; using 'a-con'", "choose another id"),
+    ("content/articles/path-reserved.md", 6, "warning",
+     "'story' '.git' is a reserved file name; using 'a-git'", "choose another story"),
+    ("content/articles/path-dots.md", 5, "warning",
+     "'id' '../..' has no letters or digits; it is ignored", "write id: with letters"),
+    ("content/stories/broken-note.md", 3, "error", "front matter is not valid YAML",
+     "fix the YAML syntax"),
+    # made in the test: too odd to commit
+    ("content/articles/huge.md", None, "error", "file is too large (51200 KiB)",
+     "articles over 5 MiB are skipped; split or trim it"),
+    ("content/articles/self.md", None, "error", "symlink loop: the link leads back to itself",
+     "remove the link content/articles/self.md"),
+    ("content/articles/dangling.md", None, "error",
+     "broken symlink: it points to 'deleted-long-ago.md', which does not exist",
+     "restore that file or remove the link"),
+    ("content/articles/fifo.md", None, "error", "is not a regular file (a FIFO, socket or device)",
+     "remove content/articles/fifo.md"),
+]
+
+# article id -> a phrase of its text: every one must be in the built site
+GOOD = {
+    "good-quake-reuters": "At least 14 buildings collapsed",
+    "good-quake-ap": "A strong earthquake of magnitude 6.0",
+    "good-budget": "debate that lasted fourteen hours",
+    "good-orchard": "blossomed three weeks early",
+    "warn-no-date": "retired after forty years",
+    "warn-bad-date": "new winter timetable",
+    "warn-date-words": "restored north wing",
+    "bridge-repairs": "began on Thursday",
+    "same-url-first": "open until ten at night",
+    "same-url-second": "extending its hours",
+    "xss-fields": "ended their strike",
+    "xss-body": "opened the new tram line",
+    "outside": "new parking rules",
+    "a-con": "storm reaching the coast",
+    "school-term": "a week early this year",
+    "path-dots": "night market returns",
+    "long-line": "long1 long2 long3",
+}
+
+
+def _make_odd_files(arts: Path) -> None:
+    with (arts / "huge.md").open("wb") as fh:  # 50 MB, sparse
+        fh.write(b"---\ntitle: Huge\n---\n")
+        fh.truncate(50 * 1024 * 1024)
+    words = " ".join(f"long{i % 5000}" for i in range(120_000))
+    (arts / "long-line.md").write_text(  # one line of 1 MB
+        "---\ntitle: One very long line\nsource: Wire\ndate: 2025-09-01\n---\n\n"
+        + ("long1 long2 long3 " + words)[:1_000_000] + "\n")
+    (arts / "loop").symlink_to("..")
+    (arts / "self.md").symlink_to("self.md")
+    (arts / "dangling.md").symlink_to("deleted-long-ago.md")
+    os.mkfifo(arts / "fifo.md")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("hostile")
+    root = base / "project"
+    shutil.copytree(FIXTURES / "content", root / "content", symlinks=True)
+    marker = base / "PWNED"
+    for name in ("bad-yaml-tag.md", "bad-yaml-tag-subprocess.md"):
+        f = root / "content" / "articles" / name
+        f.write_text(f.read_text().replace("@MARKER@", str(marker)))
+    _make_odd_files(root / "content" / "articles")
+    plain = run_digest("build", "--root", str(root), check=False)
+    strict = run_digest("build", "--root", str(root), "--strict", check=False)
+    return {"base": base, "root": root, "site": root / "site", "marker": marker,
+            "plain": plain, "strict": strict}
+
+
+def test_corpus_builds_and_exit_status_only_fails_with_strict(corpus: dict) -> None:
+    assert corpus["plain"].returncode == 0, corpus["plain"].stderr
+    assert corpus["strict"].returncode == 1
+    assert "--strict:" in corpus["strict"].stderr
+    assert "Traceback" not in corpus["plain"].stderr + corpus["strict"].stderr
+
+
+def _says(line: str, message: str, hint: str) -> bool:
+    """The line states the message, then the hint in parentheses after it."""
+    at = line.find(message)
+    return at >= 0 and hint in line[at + len(message):] and line.rstrip().endswith(")")
+
+
+@pytest.mark.parametrize(("path", "line", "severity", "message", "hint"), EXPECTED,
+                         ids=[f"{e[0].rsplit('/', 1)[1]}:{e[1]}" for e in EXPECTED])
+def test_every_problem_names_file_line_and_fix(corpus: dict, path: str, line: int | None,
+                                               severity: str, message: str, hint: str) -> None:
+    where = f"{path}:{line}" if line else path
+    lines = [ln for ln in corpus["plain"].stderr.splitlines()
+             if ln.startswith(f"{where}: {severity}: ")]
+    assert any(_says(ln, message, hint) for ln in lines), (
+        where, [ln for ln in corpus["plain"].stderr.splitlines() if path in ln])
+
+
+def test_no_problem_goes_unexplained(corpus: dict) -> None:
+    """Every problem line has a hint, and only the expected files have problems."""
+    problems = [ln for ln in corpus["plain"].stderr.splitlines()
+                if ": error: " in ln or ": warning: " in ln]
+    expected_files = {e[0] for e in EXPECTED}
+    for ln in problems:
+        assert ln.rstrip().endswith(")"), f"no hint: {ln}"
+        assert ln.split(":", 1)[0] in expected_files, f"unexpected problem: {ln}"
+
+
+def test_every_good_article_is_in_the_site(corpus: dict) -> None:
+    site = corpus["site"]
+    data = stories_json(corpus["root"])
+    in_json = {a["id"] for s in data["stories"] for a in s["articles"]}
+    for article_id, phrase in GOOD.items():
+        page = site / "articles" / article_id / "index.html"
+        assert page.is_file(), article_id
+        assert phrase in page.read_text(encoding="utf-8"), article_id
+        assert article_id in in_json
+    assert in_json == set(GOOD)
+
+
+def test_yaml_tags_in_the_corpus_ran_nothing(corpus: dict) -> None:
+    assert not corpus["marker"].exists()
+
+
+def test_nothing_is_written_outside_site(corpus: dict) -> None:
+    assert sorted(p.name for p in corpus["base"].iterdir()) == ["project"]
+    made = sorted(p.name for p in corpus["root"].iterdir())
+    assert made == [".digest-cache", "content", "site"]
+    site = corpus["site"].resolve()
+    for dirpath, dirnames, filenames in os.walk(site):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            assert not p.is_symlink(), p
+            assert p.resolve().is_relative_to(site), p
+    # the traversal attempts became plain folders
+    assert (site / "articles" / "outside" / "index.html").is_file()
+    assert (site / "stories" / "etc-passwd" / "index.html").is_file()
+
+
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcset"}
+_BAD_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+
+
+class _Audit(HTMLParser):
+    """Everything a browser could run: tags, event attributes, URLs, script bodies."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bad: list[str] = []
+        self.script: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("iframe", "object", "embed", "svg", "img") or tag == "style":
+            if tag != "svg" or any(k.startswith("on") for k, _ in attrs):
+                self.bad.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append(f"{tag} {name}={value}")
+            if name in _URL_ATTRS and value:
+                url = "".join(ch for ch in value if ch > " ").lower()
+                if url.startswith(_BAD_SCHEMES):
+                    self.bad.append(f"{tag} {name}={value}")
+        if tag == "script":
+            self.script = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.script is not None:
+            self.script += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self.script is not None:
+            # JSON-LD may quote a hostile headline, but only with '<' escaped as \u003c
+            if "<" in self.script or ("alert(" in self.script and "@context" not in self.script):
+                self.bad.append(f"script: {self.script[:80]}")
+            self.script = None
+
+
+def test_no_hostile_markup_reaches_any_page(corpus: dict) -> None:
+    site = corpus["site"]
+    checked = 0
+    for path in sorted(site.rglob("*")):
+        if not path.is_file() or path.suffix not in (".html", ".json", ".xml", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+        if path.suffix == ".html":
+            audit = _Audit()
+            audit.feed(text)
+            assert not audit.bad, (path, audit.bad)
+            checked += 1
+        elif path.suffix == ".xml":
+            ElementTree.fromstring(path.read_bytes())  # control characters would break it
+    assert checked > len(GOOD)
+
+
+def test_hostile_titles_are_shown_as_text(corpus: dict) -> None:
+    page = (corpus["site"] / "articles" / "xss-fields" / "index.html").read_text()
+    assert "&lt;script&gt;alert(" in page
+    assert "&lt;img src=x onerror=alert(" in page
+    assert 'href="javascript:' not in page
+
+
+def test_story_note_is_sanitised(corpus: dict) -> None:
+    page = (corpus["site"] / "stories" / "malatya-quake" / "index.html").read_text()
+    assert "Editor's note" in page or "Editor&#39;s note" in page
+    assert '<a href="https://example.org/quake" rel="nofollow noopener">good link</a>' in page
+    assert "bad link" in page and "data link" in page  # the words stay, the links go
+    assert 'href="javascript:' not in page and 'href="data:' not in page
+    assert "<b" not in page.split("editor-note", 1)[1].split("</aside>")[0]
+    assert "&lt;script&gt;alert(&#39;note title&#39;)" in page or \
+        "&lt;script&gt;alert('note title')" in page
+
+
+def test_markdown_links_only_to_safe_schemes(corpus: dict) -> None:
+    page = (corpus["site"] / "articles" / "xss-body" / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert "https://example.org/tram" in hrefs
+    assert not [h for h in hrefs if h.lower().startswith(_BAD_SCHEMES)]
+    for word in ("js", "JS", "vb", "file", "pixel", "free", "Passengers rode"):
+        assert word in page  # the text of a refused link is kept
+
+
+def test_stories_json_is_safe_in_html(corpus: dict) -> None:
+    raw = (corpus["site"] / "api" / "stories.json").read_bytes()
+    assert b"<" not in raw and b">" not in raw
+    data = stories_json(corpus["root"])
+    arts = {a["id"]: a for s in data["stories"] for a in s["articles"]}
+    assert arts["xss-fields"]["title"].startswith("<script>alert('title')</script>")
+    assert arts["xss-fields"]["url"] is None
+    assert arts["xss-body"]["url"] is None
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ('{% extends "base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n',
+     "templates/story.html:3: template error: Expected an expression"),
+    ('{% extends "base.html" %}\n{% block main %}\n<h1>x</h1>\n{{ no_such_variable }}\n'
+     '{% endblock %}\n', "templates/story.html:4: template error: 'no_such_variable' is undefined"),
+    ('{% extends "base.html" %}\n{% block main %}\n{{ 1 + "a" }}\n{% endblock %}\n',
+     "templates/story.html:3: template error: TypeError: unsupported operand"),
+])
+def test_user_template_errors_name_file_and_line(tmp_path: Path, source: str,
+                                                 expected: str) -> None:
+    arts = tmp_path / "content" / "articles"
+    arts.mkdir(parents=True)
+    shutil.copy(FIXTURES / "content" / "articles" / "good-budget.md", arts)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "story.html").write_text(source)
+    proc = run_digest("build", "--root", str(tmp_path), check=False)
+    assert proc.returncode == 1
+    assert f"error: {expected}" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "site").exists()
