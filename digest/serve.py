@@ -615,10 +615,12 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     with contextlib.suppress(ValueError):  # only possible in the main thread
         signal.signal(signal.SIGTERM, _terminate)
     try:
+        print(f"building {live.root} ...", file=sys.stderr, flush=True)
         live.start()
-        watched = ", ".join(live._rel(p) + "/" for p in live.watcher.paths.dirs_to_watch())
+        watched = [live._rel(p) + "/" for p in live.watcher.paths.dirs_to_watch() if p.is_dir()]
+        how = "; polling" if poll else ""
         print(f"serving {live._rel(live.cfg.output)}/ at {live.url} "
-              f"(watching {watched}, digest.yaml{'; polling' if poll else ''}; Ctrl-C stops)",
+              f"(watching {', '.join([*watched, 'digest.yaml'])}{how}; Ctrl-C stops)",
               file=sys.stderr, flush=True)
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(live.url,), daemon=True).start()

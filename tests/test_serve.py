@@ -537,17 +537,79 @@ def test_css_only_change_sends_css_event(live: Served) -> None:
         stream.close()
 
 
-def test_poll_mode_sees_changes(tmp_path: Path) -> None:
+def test_poll_watcher_sees_saves_and_skips_noise(tmp_path: Path) -> None:
+    """--poll: watchdog's PollingObserver through the same filters (in-process, fast)."""
+    from digest.config import load_config
+    from digest.watch import ProjectWatcher, WatchPaths
+
     root = make_project(tmp_path / "project", css=False)
-    with serving(root, tmp_path, "--poll") as server:
-        stream = EventStream(server.port)
-        try:
-            stream.wait_for("hello")
-            write_article(root, "2025-01-13-harbour-bridge", "Polled harbour title")
-            stream.wait_for("reload", timeout=20)
-            assert b"Polled harbour title" in server.get(article_url("2025-01-13-harbour-bridge"))[2]
-        finally:
-            stream.close()
+    seen: list[tuple[Path, str]] = []
+    watcher = ProjectWatcher(WatchPaths.from_config(load_config(root)),
+                             lambda path, action: seen.append((path, action)),
+                             poll=True, poll_interval=0.1)
+    watcher.start()
+    try:
+        art = root / "content" / "articles"
+        (art / ".2025-01-13-harbour-bridge.md.swp").write_text("x")
+        (art / "2025-01-13-harbour-bridge.md~").write_text("x")
+        os.chmod(art / "2025-01-14-library-budget.md", 0o600)
+        write_article(root, "2025-01-13-harbour-bridge", "Polled harbour title")
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a few more polls: nothing else may turn up
+    finally:
+        watcher.stop()
+    assert {p.name for p, _action in seen} == {"2025-01-13-harbour-bridge.md"}, seen
+
+
+def test_cli_serve_options() -> None:
+    from digest.cli import make_parser
+
+    args = make_parser().parse_args(["serve", "--poll", "--open", "--port", "9", "--host", "::1"])
+    assert (args.poll, args.open, args.port, args.host, args.root) == (True, True, 9, "::1", ".")
+    args = make_parser().parse_args(["serve"])
+    assert (args.poll, args.open, args.port, args.host) == (False, False, 8000, "127.0.0.1")
+
+
+@pytest.mark.parametrize(("rel", "is_input"), [
+    ("content/articles/a.md", True),
+    ("content/articles/2025/a.md", True),
+    ("content/stories/s.md", True),
+    ("content/articles/2025", True),  # a folder (event with is_dir)
+    ("content/articles/a.txt", False),
+    ("content/articles/.a.md.swp", False),
+    ("content/articles/.a.md.swx", False),
+    ("content/articles/a.md.swp", False),
+    ("content/articles/a.md~", False),
+    ("content/articles/.#a.md", False),
+    ("content/articles/#a.md#", False),
+    ("content/articles/4913", False),
+    ("content/articles/a.md.bck", False),
+    ("content/articles/a.md___jb_tmp___", False),
+    ("content/articles/a.md___jb_old___", False),
+    ("content/articles/jb_a.md", False),
+    ("content/articles/.goutputstream-X1Y2", False),
+    ("content/articles/.tmp-abc123.md", False),
+    ("content/.hidden/a.md", False),
+    ("templates/story.html", True),
+    ("templates/static/style.css", True),
+    ("templates/static/.style.css.swp", False),
+    ("templates/story.html~", False),
+    ("digest.yaml", True),
+    ("site/index.html", False),
+    (".digest-cache/pages.pickle", False),
+    (".site.staging-123/index.html", False),
+    (".site.old-123", False),
+    ("README.md", False),
+])
+def test_which_paths_are_inputs(tmp_path: Path, rel: str, is_input: bool) -> None:
+    from digest.config import load_config
+    from digest.watch import WatchPaths
+
+    paths = WatchPaths.from_config(load_config(tmp_path))
+    is_dir = rel == "content/articles/2025" or rel.startswith(".site.old")
+    assert paths.is_input(tmp_path / rel, is_dir) is is_input
 
 
 def test_sse_clients_that_vanish_do_not_hurt(live: Served) -> None:

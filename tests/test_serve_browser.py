@@ -62,12 +62,18 @@ def context(browser: object) -> Iterator[object]:
         ctx.close()
 
 
-def _open(context: object, server: Served, path: str) -> object:
+def _open(context: object, server: Served, path: str, wait: bool = True) -> object:
     page = context.new_page()  # type: ignore[attr-defined]
-    page.goto(f"http://127.0.0.1:{server.port}{path}")
-    # the live script has its event stream (through the shared worker)
-    page.wait_for_function("window.__digestLive && window.__digestLive.connected")
+    page.goto(f"http://127.0.0.1:{server.port}{path}", wait_until="commit")
+    if wait:
+        _connected(page)
     return page
+
+
+def _connected(page: object) -> None:
+    """The page's live script has its event stream (through the shared worker)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "window.__digestLive && window.__digestLive.connected")
 
 
 def test_title_edit_shows_in_open_page(server: Served, context: object) -> None:
@@ -120,7 +126,9 @@ def test_new_article_appears_and_deleted_one_disappears_in_many_tabs(
     """Seven tabs: more than the browser's six connections per host. An event stream per
     tab would stall the seventh; the shared worker keeps one stream for all of them."""
     server.settle(quiet=0.3)
-    pages = [_open(context, server, "/") for _ in range(7)]
+    pages = [_open(context, server, "/", wait=False) for _ in range(7)]  # load side by side
+    for page in pages:
+        _connected(page)
     assert server.status()["clients"] <= 2
     title = "Volunteers clean the river"
     shown = f"document.body.innerText.includes({title!r})"
