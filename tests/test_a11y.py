@@ -81,31 +81,31 @@ def test_no_serious_axe_violations_and_screenshots(browser, pages: dict[str, str
                                                    scheme: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    for size_name, (width, height) in SIZES.items():
-        ctx = browser.new_context(viewport={"width": width, "height": height},
-                                  color_scheme=scheme, reduced_motion="reduce")
-        page = ctx.new_page()
-        for name, url in pages.items():
-            response = page.goto(url, wait_until="load")
-            assert response is not None and response.ok, url
-            if name == "search":  # Pagefind's UI, with results for the query in the URL
-                page.wait_for_selector(".pagefind-ui__result", timeout=15000)
-                page.wait_for_timeout(200)
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{size_name}-{scheme}.png"),
-                            full_page=False)
-            if size_name == "desktop":  # axe once per scheme; the rules do not depend on width
-                page.add_script_tag(path=str(AXE))
-                result = page.evaluate(
-                    "() => axe.run(document, {resultTypes: ['violations']})")
-                problems += [f"{name} {size_name} {scheme}: {p}"
-                             for p in _serious(result["violations"])]
+    width, height = SIZES["desktop"]
+    ctx = browser.new_context(viewport={"width": width, "height": height},
+                              color_scheme=scheme, reduced_motion="reduce")
+    page = ctx.new_page()
+    for name, url in pages.items():
+        page.set_viewport_size({"width": width, "height": height})
+        response = page.goto(url, wait_until="load")
+        assert response is not None and response.ok, url
+        if name == "search":  # Pagefind's UI, with results for the query in the URL
+            page.wait_for_selector(".pagefind-ui__result", timeout=15000)
+            page.wait_for_timeout(200)
+        # axe once per page and scheme (at desktop width: its rules do not depend on width)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        problems += [f"{name} {scheme}: {p}" for p in _serious(result["violations"])]
+        for size_name, (w, h) in SIZES.items():
+            page.set_viewport_size({"width": w, "height": h})
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{size_name}-{scheme}.png"))
             # no page is wider than the screen (the matrix scrolls inside its own box)
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 1:
                 problems.append(f"{name} {size_name} {scheme}: page scrolls sideways "
                                 f"by {overflow}px")
-        ctx.close()
+    ctx.close()
     assert not problems, "\n".join(problems)
 
 
