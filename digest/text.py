@@ -108,6 +108,19 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 def fold(s: str) -> str:
     """Case-fold, strip accents, and unify quotes/dashes: a comparison key, never displayed."""
+    if len(s) <= 32:  # words: the same few thousand over and over
+        return _fold_short(s)
+    return _fold(s)
+
+
+@lru_cache(maxsize=500_000)
+def _fold_short(s: str) -> str:
+    return _fold(s)
+
+
+def _fold(s: str) -> str:
+    if s.isascii():  # nothing to decompose, no curly quotes or dashes to unify
+        return s.casefold()
     s = unicodedata.normalize("NFKD", s)
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
@@ -212,3 +225,14 @@ def stem(word: str) -> str:
 def content_stems(s: str) -> list[str]:
     """Stems of the content words of a text (see stem())."""
     return [t if " " in t else stem(t) for t in content_lemmas(s)]
+
+
+@lru_cache(maxsize=100_000)
+def spelling_key(word: str) -> str:
+    """A word folded across British/American spelling only (organise = organize)."""
+    w = fold(word).strip("'-")
+    for pattern, repl in _BRITISH:
+        w2 = pattern.sub(repl, w)
+        if w2 != w:
+            return w2
+    return w

@@ -57,6 +57,7 @@ class StoryState:
     # aligned groups of number mentions (numbers rule), read by the attribution rule
     quantities: list[list[object]] = field(default_factory=list)
     _pairs: list[tuple[int, int, float]] | None = None
+    _weights: dict[frozenset[str], float] = field(default_factory=dict)
 
     @classmethod
     def from_articles(cls, articles: list[Article]) -> StoryState:
@@ -87,6 +88,11 @@ class StoryState:
         return len({a.source_key for a in self.articles})
 
     def weight(self, lemmas: frozenset[str] | set[str]) -> float:
+        if isinstance(lemmas, frozenset):  # sentence lemma sets recur in every pair
+            cached = self._weights.get(lemmas)
+            if cached is None:
+                cached = self._weights[lemmas] = sum(self.idf.get(t, 1.0) for t in lemmas)
+            return cached
         return sum(self.idf.get(t, 1.0) for t in lemmas)
 
     def similarity(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
