@@ -61,6 +61,16 @@ def _safe_filename(stem: str) -> str:
     return stem
 
 
+def _inside(path: Path, content: Path) -> bool:
+    """Whether path really is under content/ (or content/articles/, wherever that links to)."""
+    try:
+        real = path.parent.resolve()
+    except OSError:
+        return False
+    bases = {content.resolve(), (content / "articles").resolve()}
+    return any(real == b or real.is_relative_to(b) for b in bases)
+
+
 def front_matter(raw: RawArticle, article_id: str, source: str, imported: str) -> dict:
     data: dict[str, object] = {"id": article_id, "title": raw.title, "source": source}
     if raw.url:
@@ -93,13 +103,25 @@ def render_file(data: dict, body: str) -> str:
     return f"---\n{fm}---\n\n{body.strip()}\n"
 
 
+def _file_mode() -> int:
+    """rw for whoever the umask allows (mkstemp's own 0600 would hide articles from a web
+    server or CI user that reads content/)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write text to path so that readers see the old file or the new one, never half."""
+    """Write text to path so that readers see the old file or the new one, never half, even
+    after a crash or power loss (the data is on disk before the rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+            fh.flush()
+            os.fchmod(fh.fileno(), _file_mode())
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -120,6 +142,9 @@ def write_article(
         match = next((e for e in existing if e.url and e.url == raw.url), None)
     if match is not None and not force:
         return WriteResult("duplicate", match.path, f"already imported as {match.path.name}")
+    if match is not None and not _inside(match.path, content):
+        return WriteResult("duplicate", match.path, f"already imported as {match.path}, which "
+                           "is outside content/ (reached through a symlink): not replaced")
     imported = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     if match is not None:
         data = front_matter(raw, match.id, source, imported)
