@@ -149,8 +149,24 @@ def timeline(story: Story) -> list[dict[str, Any]]:
     return [article_link(a) for a in arts]
 
 
+def value_letter(i: int) -> str:
+    """A, B, ... Z, AA, AB: the name of a difference's i-th value (0-based)."""
+    return value_letter(i // 26 - 1) + chr(65 + i % 26) if i >= 26 else chr(65 + i)
+
+
+def point_label(d: Difference) -> str:
+    """'kind: topic', without saying the kind twice ('date: date: ...')."""
+    topic = shorten(d.topic, 90)
+    return topic if topic.casefold().startswith(d.kind.casefold()) else f"{d.kind}: {topic}"
+
+
 def agreement_matrix(story: Story) -> dict[str, Any]:
-    """Rows: facts and disputed points; columns: outlets; cells: reports / value / silent."""
+    """Rows: facts and disputed points; columns: outlets; cells: reports / value / silent.
+
+    On a disputed point each value has a letter (A, B, ...), the same as in the list of
+    differences, so a reader sees who shares which value without relying on colour; a value
+    fewer outlets give than the row's most common one is marked `odd`.
+    """
     sources = story.sources
     source_of = {a.id: a.source.casefold() for a in story.articles}
     facts = []
@@ -159,18 +175,28 @@ def agreement_matrix(story: Story) -> dict[str, Any]:
             source_of[e.article] for e in f.evidence if e.article in source_of}
         facts.append({"label": shorten(f.text, 90), "anchor": f"fact-{i}",
                       "cells": [{"state": "reports" if s.casefold() in have else "silent",
-                                 "said": []} for s in sources]})
+                                 "said": [], "odd": False} for s in sources]})
     points = []
     for i, d in enumerate(disputed(story), start=1):
-        said: dict[str, list[str]] = {}
-        for v in d.values:
+        said: dict[str, list[int]] = {}
+        for j, v in enumerate(d.values):
             for e in v.evidence:
                 src = source_of.get(e.article)
-                if src is not None and shorten(v.value, 70) not in said.get(src, []):
-                    said.setdefault(src, []).append(shorten(v.value, 70))
-        points.append({"label": f"{d.kind}: {shorten(d.topic, 90)}", "anchor": f"diff-{i}",
-                       "cells": [{"state": "value" if s.casefold() in said else "silent",
-                                  "said": said.get(s.casefold(), [])} for s in sources]})
+                if src is not None and j not in said.get(src, []):
+                    said.setdefault(src, []).append(j)
+        support = [sum(j in js for js in said.values()) for j in range(len(d.values))]
+        top = max(support, default=0)
+        common = [j for j, n in enumerate(support) if n == top]
+        majority = common[0] if len(common) == 1 else None
+        cells = []
+        for s in sources:
+            js = said.get(s.casefold(), [])
+            cells.append({
+                "state": "value" if js else "silent",
+                "said": [{"letter": value_letter(j), "text": shorten(d.values[j].value, 70)}
+                         for j in js],
+                "odd": majority is not None and bool(js) and majority not in js})
+        points.append({"label": point_label(d), "anchor": f"diff-{i}", "cells": cells})
     return {"sources": sources, "source_paths": [source_path(s) for s in sources],
             "facts": facts, "points": points}
 
@@ -235,7 +261,8 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterato
         urls.append((renderer.abs_url(story_path(story)), story.last_published))
         yield _spec(renderer, "story.html", story_path(story) + "index.html", story=story,
                     card=cards[story.id], matrix=agreement_matrix(story),
-                    timeline=timeline(story), single_source=single_source(story), **helpers)
+                    timeline=timeline(story), single_source=single_source(story),
+                    value_letter=value_letter, **helpers)
         for article in story.articles:
             home = story_of[article.id]
             others = [article_link(a) for a in home.articles if a.id != article.id]
