@@ -233,3 +233,46 @@ def test_demonyms_and_abbreviations_are_not_spelling_variants() -> None:
         "The Korean Central News Agency said Korea would respond to the drills.",
         "KCNA said the Korean army would respond to the drills.",
     ) == []
+
+
+# --------------------------------------------------------------------------- quote
+
+
+def test_one_quotation_translated_twice_is_aligned_and_highlighted() -> None:
+    a = art("a", "Wire A", 'The governor visited the camp. "We are racing against time to '
+            'reach the villages," Governor Lina Stahl said on Monday.')
+    b = art("b", "Paper B", 'Aid was slow to arrive. "We are in a race against time to reach '
+            'the villages," Stahl told reporters.')
+    [d] = diffs([a, b], "quote")
+    assert d.detail == "wording" and "Stahl" in d.topic
+    assert values(d) == ["We are racing against time to reach the villages,",
+                         "We are in a race against time to reach the villages,"]
+    assert d.highlight == [["racing"], ["in", "a", "race"]]
+
+
+def test_a_quotation_of_two_sentences_meets_its_one_sentence_rendering() -> None:
+    a = art("a", "Wire A", '"We will not abandon any family. We will rebuild every home," '
+            'the mayor told reporters.')
+    b = art("b", "Paper B", '"We will not abandon any of our families, and we will rebuild '
+            'every home," the mayor said.')
+    [d] = diffs([a, b], "quote")
+    assert d.detail == "wording" and len(d.values) == 2
+
+
+def test_spelling_and_trimming_are_named_as_such() -> None:
+    a = art("a", "Wire A", '"We must organise the talks before the harvest," the minister '
+            'said.')
+    b = art("b", "Paper B", '"We must organize the talks before the harvest," the minister '
+            'said.')
+    c = art("c", "Daily C", '"We must organise the talks before the harvest, and we will," '
+            'the minister said.')
+    assert [d.detail for d in diffs([a, b], "quote")] == ["spelling"]
+    assert [d.detail for d in diffs([a, c], "quote")] == ["trimmed"]
+
+
+def test_different_remarks_of_one_speaker_stay_apart() -> None:
+    a = art("a", "Wire A", '"The harvest will be late this year," the minister said. '
+            'Farmers protested in the capital.')
+    b = art("b", "Paper B", '"Our roads will be repaired before winter," the minister said. '
+            'Farmers protested in the capital.')
+    assert diffs([a, b], "quote") == []

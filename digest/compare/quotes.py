@@ -1,8 +1,19 @@
 """Quotes: the same quotation worded differently by different sources.
 
-Quoted passages are aligned across sources by their words (folded, British and American
-spellings merged); when the wording differs the differing words are highlighted. A quote
-that one source only trims is reported as trimmed.
+Quoted passages (a quotation of several sentences is one passage: the sentence splitter
+keeps it whole) are aligned across sources by their stems, so "racing against time" meets
+"in a race against time": a pair is one quotation when most of the shorter one's weighted
+stems are in the other (ALIGN), or when they share a good part of their stems both ways
+(Dice >= ALIGN_SAME_SPEAKER, so a short remark is not matched inside a long one) and both are
+credited to the same speaker (the names and nouns of the attribution outside the quotation
+marks; "he said" takes the names of the sentence before). Pairs are taken best first, one
+quotation per source in a group.
+
+When the wording differs, each value's differing words are highlighted (Difference.highlight
+holds, per value, the words it has that the reference wording lacks; the reference, the
+longest wording, is compared with the closest other one). The detail says how they differ:
+"spelling" (British/American spelling only: organise/organize), "trimmed" (one is a cut of
+the other) or "wording".
 """
 
 from __future__ import annotations
@@ -13,11 +24,17 @@ from dataclasses import dataclass
 
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
-from digest.text import content_lemmas, fold
+from digest.text import STOPWORDS, content_stems, fold, spelling_key, stem
 
-QUOTE_RE = re.compile(r"“([^”]{8,})”|\"([^\"]{8,})\"|‘([^’]{20,})’")
+QUOTE_RE = re.compile(r"“([^“”]{8,})”|\"([^\"]{8,})\"|‘([^‘’]{20,})’(?!\w)")
 MIN_WORDS = 4
 ALIGN = 0.6
+ALIGN_SAME_SPEAKER = 0.3
+TELLING_IDF = 1.0  # a shared stem in most of the story's sentences tells nothing
+MAX_QUOTES = 300
+_SPEECH = {"said", "says", "say", "told", "tell", "wrote", "write", "writes", "added", "add",
+           "declared", "stated", "posted", "quoted", "saying", "according", "asked",
+           "insisted", "warned", "statement", "speech", "interview", "reporters", "address"}
 
 
 @dataclass
@@ -25,30 +42,54 @@ class Quote:
     sentence: Sentence
     text: str
     tokens: list[str]  # folded words, for the word diff
-    lemmas: frozenset[str]
+    words: list[str]  # the words as written
+    stems: frozenset[str]
+    speaker: frozenset[str]
 
 
-def extract_quotes(s: Sentence) -> list[Quote]:
+def extract_quotes(s: Sentence, previous: Sentence | None = None) -> list[Quote]:
     out = []
     for m in QUOTE_RE.finditer(s.text):
         q = next(g for g in m.groups() if g is not None).strip()
-        tokens = re.findall(r"[\w'’-]+", q)
-        if len(tokens) < MIN_WORDS:
+        words = re.findall(r"[\w'’-]+", q)
+        if len(words) < MIN_WORDS:
             continue
-        out.append(Quote(s, q, [fold(t) for t in tokens], frozenset(content_lemmas(q))))
+        outside = s.text[:m.start()] + " " + s.text[m.end():]
+        out.append(Quote(s, q, [fold(t) for t in words], words, frozenset(content_stems(q)),
+                         _speaker(outside, previous)))
     return out
 
 
-def _overlap(state: StoryState, a: Quote, b: Quote) -> float:
-    """How much of the shorter quote the longer one contains (weighted), 0..1."""
-    if not a.lemmas or not b.lemmas:
+def _speaker(outside: str, previous: Sentence | None) -> frozenset[str]:
+    """Stems of who a quotation is credited to: the words outside the quotation marks."""
+    names = set()
+    for w in re.findall(r"[\w'’-]+", outside):
+        f = fold(w)
+        if f in STOPWORDS or f in _SPEECH or len(f) < 3:
+            continue
+        names.add(stem(re.sub(r"['’]s$", "", w)))
+    if previous is not None and re.search(r"\b(he|she|they)\s+(said|says|added|told|wrote)\b",
+                                          outside, re.I):
+        names.update(stem(w) for w in re.findall(r"\b[A-Z][\w’'-]+", previous.text)[1:])
+    return frozenset(names)
+
+
+def _score(state: StoryState, a: Quote, b: Quote) -> float:
+    """How surely two quotations are one: 0 when not, else their stem overlap."""
+    if a.sentence.source == b.sentence.source:
         return 0.0
-    shared = state.weight(a.lemmas & b.lemmas)
-    return shared / min(state.weight(a.lemmas), state.weight(b.lemmas))
+    overlap = state.containment(a.stems, b.stems)
+    if overlap >= ALIGN:
+        return overlap
+    telling = [t for t in a.stems & b.stems if state.stem_idf.get(t, 0.0) >= TELLING_IDF]
+    if a.speaker & b.speaker and len(telling) >= 2 and \
+            state.stem_similarity(a.stems, b.stems) >= ALIGN_SAME_SPEAKER:
+        return overlap
+    return 0.0
 
 
 def word_diff(a: list[str], b: list[str]) -> tuple[list[str], list[str], bool]:
-    """Words of a and b that the other does not have, and whether one is a trimmed b."""
+    """Words of a and b that the other does not have, and whether one is a cut of the other."""
     sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     only_a: list[str] = []
     only_b: list[str] = []
@@ -66,56 +107,92 @@ def word_diff(a: list[str], b: list[str]) -> tuple[list[str], list[str], bool]:
 
 
 def run(state: StoryState) -> None:
-    quotes = [q for s in state.sentences for q in extract_quotes(s)]
-    used: set[int] = set()
+    quotes: list[Quote] = []
+    for s in state.sentences:
+        quotes.extend(extract_quotes(s, state.previous(s)))
+        if len(quotes) >= MAX_QUOTES:
+            break
+    pairs = []
     for i, a in enumerate(quotes):
-        if i in used:
-            continue
-        group = [a]
         for j in range(i + 1, len(quotes)):
-            b = quotes[j]
-            if j in used or any(g.sentence.source == b.sentence.source for g in group):
+            score = _score(state, a, quotes[j])
+            if score:
+                pairs.append((score, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    group_of: dict[int, int] = {}
+    groups: list[list[int]] = []
+    for _weight, i, j in pairs:
+        gi, gj = group_of.get(i), group_of.get(j)
+        if gi is None and gj is None:
+            group_of[i] = group_of[j] = len(groups)
+            groups.append([i, j])
+        elif (gi is None) != (gj is None):
+            g = gi if gi is not None else gj
+            new = j if gi is not None else i
+            members = groups[g]  # type: ignore[index]
+            if any(quotes[k].sentence.source == quotes[new].sentence.source for k in members):
                 continue
-            if _overlap(state, a, b) >= ALIGN:
-                group.append(b)
-                used.add(j)
-        if len(group) < 2:
-            continue
-        wordings = {tuple(q.tokens) for q in group}
-        if len(wordings) < 2:
-            continue
-        ref = max(group, key=lambda q: (len(q.tokens), -q.sentence.index))
-        highlight: list[list[str]] = []
-        trimmed_only = True
-        by_text: dict[tuple[str, ...], list[Quote]] = {}
-        for q in group:
-            by_text.setdefault(tuple(q.tokens), []).append(q)
-        values = []
-        for _tokens, qs in sorted(by_text.items(), key=lambda kv: kv[1][0].sentence.index):
-            q = qs[0]
-            only_q, _only_ref, trimmed = word_diff(q.tokens, ref.tokens)
-            if q is not ref and not trimmed:
-                trimmed_only = False
-            # words this wording has that another wording lacks
-            diff_words: set[str] = set(only_q)
-            for other in by_text:
-                if other != tuple(q.tokens):
-                    mine, _theirs, _t = word_diff(q.tokens, list(other))
-                    diff_words.update(mine)
-            originals = [w for w in re.findall(r"[\w'’-]+", q.text) if fold(w) in diff_words]
-            highlight.append(originals)
-            idx = [x.sentence.index for x in qs]
-            state.cited.update(idx)
-            values.append(Value(q.text, state.evidence_for(idx)))
-        detail = "trimmed" if trimmed_only else "wording"
-        if not trimmed_only and _spelling_only(group):
-            detail = "spelling"
-        speaker_words = state.topic_words(ref.text, ref.lemmas, k=5)
-        state.differences.append(Difference("quote", f"quote: “{speaker_words}…”", detail,
-                                            values, highlight=highlight))
+            members.append(new)
+            group_of[new] = g  # type: ignore[assignment]
+    for members in groups:
+        _report(state, [quotes[k] for k in sorted(members)])
 
 
-def _spelling_only(group: list[Quote]) -> bool:
-    """True when the wordings differ only by spellings that fold to the same lemma."""
-    keys = {tuple(content_lemmas(" ".join(q.tokens))) for q in group}
+def _report(state: StoryState, group: list[Quote]) -> None:
+    by_text: dict[tuple[str, ...], list[Quote]] = {}
+    for q in group:
+        by_text.setdefault(tuple(q.tokens), []).append(q)
+    if len(by_text) < 2:
+        return
+    wordings = list(by_text)
+    ref = max(wordings, key=lambda w: (len(by_text[w]), len(w), -by_text[w][0].sentence.index))
+    highlight: list[list[str]] = []
+    values = []
+    cut_only = True
+    for tokens, qs in sorted(by_text.items(), key=lambda kv: kv[1][0].sentence.index):
+        other = ref if tokens != ref else max(
+            (w for w in wordings if w != ref),
+            key=lambda w: difflib.SequenceMatcher(a=ref, b=w, autojunk=False).ratio())
+        mine, _theirs, cut = word_diff(list(tokens), list(other))
+        cut_only = cut_only and cut
+        differing = set(mine)
+        q = qs[0]
+        highlight.append([w for w in q.words if fold(w) in differing])
+        idx = [x.sentence.index for x in qs]
+        state.cited.update(idx)
+        values.append(Value(q.text, state.evidence_for(idx)))
+    if _spelling_only(wordings):
+        detail = "spelling"
+    elif cut_only:
+        detail = "trimmed"
+    else:
+        detail = "wording"
+    speaker = _speaker_label(group)
+    topic = f"quote by {speaker}" if speaker else "quote"
+    state.differences.append(Difference("quote", topic, detail, values, highlight=highlight))
+
+
+def _spelling_only(wordings: list[tuple[str, ...]]) -> bool:
+    """True when the wordings differ only by spellings (organise/organize), word for word."""
+    keys = {tuple(spelling_key(t) for t in w) for w in wordings}
     return len(keys) == 1
+
+
+_NAME = r"(?:the\s+)?[A-Z][\w’'.-]+(?:\s+(?:of\s+)?[A-Z][\w’'-]+)*"
+_VERBS = r"(?:said|says|told|wrote|writes|added|declared|stated|posted|insisted|warned)"
+_CREDIT = [re.compile(rf"({_NAME})\s+{_VERBS}\b"), re.compile(rf"\b{_VERBS}\s+({_NAME})"),
+           re.compile(rf"\bquoted\s+({_NAME})\s+as\s+saying"),
+           re.compile(rf"\baccording to\s+({_NAME})")]
+
+
+def _speaker_label(group: list[Quote]) -> str:
+    """A readable speaker: a name credited with a speech verb next to the quotation."""
+    for q in group:
+        outside = q.sentence.text.replace(q.text, " ")
+        for pattern in _CREDIT:
+            m = pattern.search(outside)
+            if m:
+                name = re.sub(r"^the\s+", "", m.group(1)).rstrip(".,")
+                if fold(name.split()[0]) not in STOPWORDS:
+                    return name
+    return ""
