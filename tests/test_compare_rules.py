@@ -276,3 +276,42 @@ def test_different_remarks_of_one_speaker_stay_apart() -> None:
     b = art("b", "Paper B", '"Our roads will be repaired before winter," the minister said. '
             'Farmers protested in the capital.')
     assert diffs([a, b], "quote") == []
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def test_one_figure_credited_to_different_bodies() -> None:
+    a = art("a", "Wire A", "At least 31 people died when the ferry sank off the island, "
+            "according to the World Maritime Relief Agency (WMRA).")
+    b = art("b", "Paper B", "At least 31 people died when the ferry sank off the island, the "
+            "Island Red Cross said.")
+    [d] = diffs([a, b], "attribution")
+    assert values(d) == ["the World Maritime Relief Agency", "the Island Red Cross"]
+
+
+def test_one_body_named_two_ways_or_vaguely_is_no_difference() -> None:
+    a = art("a", "Wire A", "At least 31 people died when the ferry sank off the island, "
+            "according to the World Maritime Relief Agency.")
+    b = art("b", "Paper B", "At least 31 people died when the ferry sank off the island, the "
+            "WMRA said.")
+    c = art("c", "Daily C", "At least 31 people died when the ferry sank off the island, "
+            "officials said.")
+    assert diffs([a, b, c], "attribution") == []
+
+
+def test_different_figures_are_a_number_difference_not_an_attribution_one() -> None:
+    a = art("a", "Wire A", "The ferry sinking killed at least 31 people, the coast guard said.",
+            day="2025-05-05")
+    b = art("b", "Paper B", "The ferry sinking killed 35 people, the Island Red Cross said.",
+            day="2025-05-06")
+    assert diffs([a, b], "attribution") == []
+    assert [d.detail for d in diffs([a, b], "number")] == ["updated"]
+
+
+def test_the_agent_of_a_participle_is_not_the_speaker() -> None:
+    from digest.compare.attribution import credited
+    assert credited("About 300 soldiers were killed, a lawmaker briefed by the spy agency "
+                    "said on Monday.") == "a lawmaker"
+    assert credited("More than 900 were freed, according to Ruritania's human rights "
+                    "commissioner, who visited the camp.") == "Ruritania's human rights commissioner"
