@@ -208,7 +208,7 @@ def clean_text(value: str) -> str:
 
 def _field(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
-    return "" if value is None else clean_text(str(value)).strip()
+    return "" if value is None else " ".join(clean_text(str(value)).split())
 
 
 def _slug_field(data: dict[str, Any], key: str, raw: str, path: str,
@@ -352,6 +352,32 @@ def _read_bytes(path: Path, rel: str) -> bytes:
 
 def read_article_file(path: Path, rel: str) -> tuple[Article, list[Problem]]:
     """Read and parse one file, turning every OS or encoding failure into an ArticleError."""
+    data, text = read_markdown_file(path, rel)
+    article, warnings = parse_article(text, rel)
+    article.fingerprint = hashlib.sha256(rel.encode() + b"\0" + data).hexdigest()
+    return article, warnings
+
+
+def read_story_note(path: Path, rel: str) -> tuple[str, str]:
+    """content/stories/<id>.md -> (editor's headline, Markdown note), read as safely as an
+    article (no FIFO hangs, size limit, UTF-8, control characters cleaned).
+
+    Raises ArticleError with the file, line and fix.
+    """
+    _data, text = read_markdown_file(path, rel)
+    text = clean_text(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    data, body, _line, raw = split_front_matter(text, rel)
+    title = data.get("title")
+    if title is not None and not isinstance(title, str | int | float):
+        raise ArticleError(Problem(rel, field_line(raw, "title"),
+                                   f"field 'title' must be text, got {type(title).__name__}",
+                                   'write it as title: "..."'))
+    return _field(data, "title"), body
+
+
+def read_markdown_file(path: Path, rel: str) -> tuple[bytes, str]:
+    """(bytes, text) of a Markdown file under content/; every OS or encoding failure is an
+    ArticleError naming the file (and line) and what to do."""
     try:
         data = _read_bytes(path, rel)
     except FileNotFoundError as exc:
@@ -385,9 +411,7 @@ def read_article_file(path: Path, rel: str) -> tuple[Article, list[Problem]]:
         raise ArticleError(Problem(rel, line, "file is not UTF-8 text",
                                    "re-save it as UTF-8 (or re-import it with "
                                    "'digest import', which detects encodings)")) from exc
-    article, warnings = parse_article(text, rel)
-    article.fingerprint = hashlib.sha256(rel.encode() + b"\0" + data).hexdigest()
-    return article, warnings
+    return data, text
 
 
 def find_article_files(content: Path) -> list[Path]:

@@ -632,3 +632,18 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_story_notes_read_as_safely_as_articles(tmp_path: Path) -> None:
+    """load.read_story_note (for build.load_story_notes, which still uses read_text)."""
+    from digest.load import read_story_note
+
+    note = tmp_path / "note.md"
+    note.write_text('---\ntitle: "Quake\\x1b \\x07update"\n---\nThe note.\n')
+    assert read_story_note(note, "content/stories/note.md") == ("Quake update", "The note.\n")
+    os.mkfifo(tmp_path / "fifo.md")
+    with pytest.raises(ArticleError, match="is not a regular file"):
+        read_story_note(tmp_path / "fifo.md", "content/stories/fifo.md")
+    note.write_text("---\ntitle: [a, b]\n---\nThe note.\n")
+    with pytest.raises(ArticleError, match="field 'title' must be text, got list"):
+        read_story_note(note, "content/stories/note.md")
