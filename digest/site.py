@@ -31,6 +31,7 @@ from digest.render import (
     story_json,
     story_path,
 )
+from digest.text import slugify
 
 FEED_ENTRIES = 50  # the newest stories in each Atom feed
 
@@ -60,30 +61,29 @@ def story_fingerprint(story: Story) -> str:
     return fp
 
 
-def fingerprint(value: Any, h: Any) -> None:
-    """Feed a stable description of a template context value into hash h."""
+def _fingerprint_default(value: Any) -> str:
     if isinstance(value, Story):
-        h.update(b"S" + story_fingerprint(value).encode())
-    elif isinstance(value, Article):
-        h.update(b"A" + (value.fingerprint or repr(value)).encode())
-    elif isinstance(value, dict):
-        h.update(b"{")
-        for k in sorted(value, key=str):
-            h.update(str(k).encode() + b":")
-            fingerprint(value[k], h)
-        h.update(b"}")
-    elif isinstance(value, list | tuple):
-        h.update(b"[")
-        for v in value:
-            fingerprint(v, h)
-            h.update(b",")
-        h.update(b"]")
-    elif callable(value):
-        h.update(b"F" + getattr(value, "__qualname__", "?").encode())
-    elif isinstance(value, str | int | float | bool | date) or value is None:
-        h.update(repr(value).encode())
-    else:
-        raise TypeError(f"cannot fingerprint {type(value).__name__} for the page cache")
+        return "S" + story_fingerprint(value)
+    if isinstance(value, Article):
+        return "A" + (value.fingerprint or repr(value))
+    if isinstance(value, date):
+        return "D" + value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return "T" + json.dumps(sorted(value, key=repr) if not isinstance(value, tuple)
+                                else list(value), default=_fingerprint_default)
+    if callable(value):
+        return "F" + getattr(value, "__qualname__", "?")
+    raise TypeError(f"cannot fingerprint {type(value).__name__} for the page cache")
+
+
+def fingerprint(value: Any, h: Any) -> None:
+    """Feed a stable description of a template context value into hash h.
+
+    json's C encoder walks the context; stories and articles stand in by their own
+    fingerprints, so a page's key costs little more than its context's size.
+    """
+    h.update(json.dumps(value, sort_keys=True, ensure_ascii=False, check_circular=False,
+                        default=_fingerprint_default).encode("utf-8", "surrogatepass"))
 
 
 def _spec(renderer: Renderer, template: str, path: str, **context: Any) -> PageSpec:
@@ -119,8 +119,37 @@ def disputed(story: Story) -> list[Difference]:
     return [d for d in story.differences if d.kind != "coverage"]
 
 
-def story_card(story: Story) -> dict[str, Any]:
+class Outlets:
+    """Every outlet of the site: one name and one page path each, never shared.
+
+    Outlets are told apart by name, case-insensitively ('Reuters' = 'REUTERS'). Two outlets
+    whose names make the same slug ('A.P.', 'A P') get distinct paths: in name order, the
+    first has sources/<slug>/, the next sources/<slug>-2/, and so on.
+    """
+
+    def __init__(self, stories: list[Story]):
+        self.names: dict[str, str] = {}  # casefolded name -> the name as first written
+        for story in stories:
+            for a in story.articles:
+                self.names.setdefault(a.source.casefold(), a.source)
+        self._paths: dict[str, str] = {}
+        used: set[str] = set()
+        for key in sorted(self.names, key=lambda k: (slugify(self.names[k]), k)):
+            slug = slugify(self.names[key])
+            candidate, n = slug, 1
+            while candidate in used:
+                n += 1
+                candidate = f"{slug}-{n}"
+            used.add(candidate)
+            self._paths[key] = f"sources/{candidate}/"
+
+    def path(self, source: str) -> str:
+        return self._paths.get(source.casefold()) or source_path(source)
+
+
+def story_card(story: Story, outlets: Outlets | None = None) -> dict[str, Any]:
     """What a list of stories shows about one story."""
+    spath = outlets.path if outlets else source_path
     n_disputed = len(disputed(story))
     return {
         "id": story.id, "title": story.title, "path": story_path(story),
@@ -128,7 +157,7 @@ def story_card(story: Story) -> dict[str, Any]:
         "line": first_sentence(story.summary or next(
             (a.paragraphs[0] for a in story.articles if a.paragraphs), "")),
         "sources": story.sources,
-        "source_paths": [source_path(s) for s in story.sources],
+        "source_paths": [spath(s) for s in story.sources],
         "articles": len(story.articles),
         "first": story.first_published, "last": story.last_published,
         "counts": {"facts": len(story.facts), "disputed": n_disputed,
@@ -136,17 +165,18 @@ def story_card(story: Story) -> dict[str, Any]:
     }
 
 
-def article_link(article: Article) -> dict[str, Any]:
+def article_link(article: Article, outlets: Outlets | None = None) -> dict[str, Any]:
+    spath = outlets.path if outlets else source_path
     return {"id": article.id, "title": article.title, "source": article.source,
-            "source_path": source_path(article.source), "path": article_path(article),
+            "source_path": spath(article.source), "path": article_path(article),
             "url": safe_url(article.url), "date": article.published}
 
 
-def timeline(story: Story) -> list[dict[str, Any]]:
+def timeline(story: Story, outlets: Outlets | None = None) -> list[dict[str, Any]]:
     """The story's articles in publication order (undated ones last)."""
     arts = sorted(story.articles, key=lambda a: (a.published is None, a.published or date.min,
                                                  a.source.casefold(), a.id))
-    return [article_link(a) for a in arts]
+    return [article_link(a, outlets) for a in arts]
 
 
 def value_letter(i: int) -> str:
@@ -160,7 +190,7 @@ def point_label(d: Difference) -> str:
     return topic if topic.casefold().startswith(d.kind.casefold()) else f"{d.kind}: {topic}"
 
 
-def agreement_matrix(story: Story) -> dict[str, Any]:
+def agreement_matrix(story: Story, outlets: Outlets | None = None) -> dict[str, Any]:
     """Rows: facts and disputed points; columns: outlets; cells: reports / value / silent.
 
     On a disputed point each value has a letter (A, B, ...), the same as in the list of
@@ -197,12 +227,14 @@ def agreement_matrix(story: Story) -> dict[str, Any]:
                          for j in js],
                 "odd": majority is not None and bool(js) and majority not in js})
         points.append({"label": point_label(d), "anchor": f"diff-{i}", "cells": cells})
-    return {"sources": sources, "source_paths": [source_path(s) for s in sources],
+    spath = outlets.path if outlets else source_path
+    return {"sources": sources, "source_paths": [spath(s) for s in sources],
             "facts": facts, "points": points}
 
 
-def single_source(story: Story) -> list[dict[str, Any]]:
+def single_source(story: Story, outlets: Outlets | None = None) -> list[dict[str, Any]]:
     """Coverage differences (details one outlet alone gives), grouped by outlet."""
+    spath = outlets.path if outlets else source_path
     art = {a.id: a for a in story.articles}
     groups: dict[str, dict[str, Any]] = {}
     for d in story.differences:
@@ -214,7 +246,7 @@ def single_source(story: Story) -> list[dict[str, Any]]:
                 if a is None:
                     continue
                 g = groups.setdefault(a.source.casefold(), {
-                    "source": a.source, "path": source_path(a.source), "items": []})
+                    "source": a.source, "path": spath(a.source), "items": []})
                 g["items"].append({"sentence": e.sentence, "article_title": a.title,
                                    "article_path": article_path(a)})
     return [groups[k] for k in sorted(groups)]
@@ -237,12 +269,13 @@ def _feed_entries(cfg: Config, renderer: Renderer, cards: list[dict[str, Any]]
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterator[PageSpec]:
     """Every output file of the site, in a deterministic order."""
     story_of: dict[str, Story] = {a.id: s for s in stories for a in s.articles}
-    by_source: dict[str, list[Story]] = {}
+    outlets = Outlets(stories)
+    by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
     for s in stories:
         for src in s.sources:
-            by_source.setdefault(src, []).append(s)
-    sources = sorted(by_source, key=str.casefold)
-    cards = {s.id: story_card(s) for s in stories}
+            by_source.setdefault(src.casefold(), []).append(s)
+    sources = sorted(by_source, key=lambda k: (k, outlets.names[k]))
+    cards = {s.id: story_card(s, outlets) for s in stories}
     search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
                "source_path": source_path}
@@ -260,34 +293,37 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterato
     for story in stories:
         urls.append((renderer.abs_url(story_path(story)), story.last_published))
         yield _spec(renderer, "story.html", story_path(story) + "index.html", story=story,
-                    card=cards[story.id], matrix=agreement_matrix(story),
-                    timeline=timeline(story), single_source=single_source(story),
+                    card=cards[story.id], matrix=agreement_matrix(story, outlets),
+                    timeline=timeline(story, outlets),
+                    single_source=single_source(story, outlets),
                     value_letter=value_letter, **helpers)
         for article in story.articles:
             home = story_of[article.id]
-            others = [article_link(a) for a in home.articles if a.id != article.id]
+            others = [article_link(a, outlets) for a in home.articles if a.id != article.id]
             urls.append((renderer.abs_url(article_path(article)), article.published))
             yield _spec(renderer, "article.html", article_path(article) + "index.html",
-                        article=article, story=cards[home.id], others=others, **helpers)
+                        article=article, source_href=outlets.path(article.source),
+                        story=cards[home.id], others=others, **helpers)
 
     source_rows = []
-    for src in sources:
-        src_stories = by_source[src]
+    for key in sources:
+        src, spath, src_stories = outlets.names[key], outlets.path(key), by_source[key]
         items = [{"card": cards[s.id],
-                  "articles": [article_link(a) for a in s.articles if a.source == src]}
+                  "articles": [article_link(a, outlets) for a in s.articles
+                               if a.source.casefold() == key]}
                  for s in src_stories]
         n_articles = sum(len(i["articles"]) for i in items)
         latest = max((s.last_published for s in src_stories if s.last_published), default=None)
-        source_rows.append({"name": src, "path": source_path(src), "stories": len(items),
+        source_rows.append({"name": src, "path": spath, "stories": len(items),
                             "articles": n_articles, "latest": latest})
-        urls.append((renderer.abs_url(source_path(src)), latest))
-        yield _spec(renderer, "source.html", source_path(src) + "index.html", source=src,
-                    source_items=items, **helpers)
-        yield _data(source_path(src) + "feed.xml", atom_feed,
+        urls.append((renderer.abs_url(spath), latest))
+        yield _spec(renderer, "source.html", spath + "index.html", source=src,
+                    source_href=spath, source_items=items, **helpers)
+        yield _data(spath + "feed.xml", atom_feed,
                     title=f"{src} · {cfg.title}",
                     subtitle=f"Stories {src} covered, compared with the other sources.",
-                    feed_url=renderer.abs_url(source_path(src) + "feed.xml"),
-                    site_url=renderer.abs_url(source_path(src)), author=cfg.title,
+                    feed_url=renderer.abs_url(spath + "feed.xml"),
+                    site_url=renderer.abs_url(spath), author=cfg.title,
                     language=cfg.language,
                     entries=_feed_entries(cfg, renderer, [cards[s.id] for s in src_stories]))
     urls.append((renderer.abs_url("sources/"), None))
