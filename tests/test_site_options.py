@@ -60,3 +60,20 @@ def test_editing_one_article_rewrites_only_the_pages_that_show_it(tmp_path: Path
     assert set(html) <= allowed, html
     # the story's other articles show only its title and counts: not rewritten
     assert not any(p.startswith("articles/") and "aljazeera" not in p for p in html)
+
+
+def test_outlets_whose_names_slug_alike_get_a_page_each(tmp_path: Path) -> None:
+    arts = tmp_path / "content" / "articles"
+    arts.mkdir(parents=True)
+    for name, source, day in [("a", "A.P.", "01"), ("b", "A P", "03"), ("c", "Reuters", "05"),
+                              ("d", "REUTERS", "07")]:
+        (arts / f"{name}.md").write_text(
+            f"---\ntitle: Story {name}\nsource: {source}\ndate: 2025-01-{day}\n---\n"
+            f"Words about the {name} event, told once.\n", encoding="utf-8")
+    build(tmp_path, use_cache=False)
+    pages = {p.parent.name: p.read_text(encoding="utf-8")
+             for p in (tmp_path / "site" / "sources").glob("*/index.html")}
+    assert sorted(pages) == ["a-p", "a-p-2", "reuters"]  # Reuters = REUTERS: one outlet
+    assert {"A P", "A.P."} == {h.split("<h1>")[1].split("</h1>")[0]
+                               for k, h in pages.items() if k.startswith("a-p")}
+    assert "Story c" in pages["reuters"] and "Story d" in pages["reuters"]
