@@ -647,3 +647,30 @@ def test_story_notes_read_as_safely_as_articles(tmp_path: Path) -> None:
     note.write_text("---\ntitle: [a, b]\n---\nThe note.\n")
     with pytest.raises(ArticleError, match="field 'title' must be text, got list"):
         read_story_note(note, "content/stories/note.md")
+
+
+def test_troubleshooting_lists_every_problem_message() -> None:
+    """Each Problem(...) digest can report is explained in docs/TROUBLESHOOTING.md (checked by
+    the fixed part of its message, up to the first placeholder)."""
+    import ast
+
+    doc = (FIXTURES.parents[2] / "docs" / "TROUBLESHOOTING.md").read_text(encoding="utf-8")
+    package = FIXTURES.parents[2] / "digest"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Problem"
+                    and len(node.args) >= 3):
+                continue
+            message = node.args[2]
+            if isinstance(message, ast.Constant):
+                fixed = str(message.value)
+            elif isinstance(message, ast.JoinedStr) and isinstance(message.values[0],
+                                                                   ast.Constant):
+                fixed = str(message.values[0].value)
+            else:
+                continue
+            fixed = fixed.split("{")[0].strip().rstrip("(").strip()
+            if fixed and fixed not in doc:
+                missing.append(f"{path.name}:{node.lineno}: {fixed}")
+    assert not missing, missing
