@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -198,8 +198,12 @@ def _compare_many(groups: list[list[Article]]) -> list[StoryAnalysis]:
     return [compare_story(g) for g in groups]
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 = unknown
+
+
 def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
-                    executor: Executor | None = None) -> list[StoryAnalysis]:
+                    executor: Executor | None = None,
+                    progress: Progress | None = None) -> list[StoryAnalysis]:
     """compare_story over every group, reusing cached analyses, in parallel when worth it."""
     keys = [_analysis_key(g) for g in groups]
     results: list[StoryAnalysis | None] = [
@@ -212,15 +216,21 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
             size = max(8, len(todo) // ((os.cpu_count() or 2) * 8))
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             futures = [pool.submit(_compare_many, [groups[i] for i in c]) for c in chunks]
+            done = 0
             for chunk, fut in zip(chunks, futures, strict=True):
                 for i, analysis in zip(chunk, fut.result(), strict=True):
                     results[i] = analysis
+                done += len(chunk)
+                if progress:
+                    progress("compare", done, len(todo))
         finally:
             if own:
                 pool.shutdown()
     else:
-        for i in todo:
+        for n, i in enumerate(todo, start=1):
             results[i] = compare_story(groups[i])
+            if progress and n % 16 == 0:
+                progress("compare", n, len(todo))
     if cache is not None:
         cache.clear()
         cache.update({k: r for k, r in zip(keys, results, strict=True)})
@@ -399,8 +409,9 @@ class Builder:
     """
 
     def __init__(self, root: Path, base_url: str | None = None, in_place: bool = False,
-                 use_cache: bool = True):
+                 use_cache: bool = True, progress: Progress | None = None):
         self.root = root
+        self.progress = progress
         self.base_url = base_url
         self.in_place = in_place
         self.use_cache = use_cache
@@ -432,10 +443,10 @@ class Builder:
         t1 = time.perf_counter()
         groups = group_into_stories(articles, window_days=cfg.group_window_days, terms=terms)
         t2 = time.perf_counter()
-        analyses = analyse_stories(groups, caches["analyses"])
+        analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
         result.stories = make_stories(groups, analyses, notes)
         t3 = time.perf_counter()
-        specs = site_pages(cfg, renderer, result.stories)
+        specs = _counting(site_pages(cfg, renderer, result.stories), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         writer = write_site_in_place if self.in_place else write_site_swap
         stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer),
@@ -457,19 +468,59 @@ class Builder:
         return result
 
 
-def build(root: Path, base_url: str | None = None, use_cache: bool = True) -> BuildResult:
+def _counting(specs: Iterable[PageSpec], progress: Progress | None) -> Iterator[PageSpec]:
+    for n, spec in enumerate(specs, start=1):
+        if progress and n % 200 == 0:
+            progress("render", n, 0)
+        yield spec
+
+
+def build(root: Path, base_url: str | None = None, use_cache: bool = True,
+          progress: Progress | None = None) -> BuildResult:
     """Build the site of the digest at `root` (one-shot, swapped into place)."""
-    return Builder(root, base_url=base_url, use_cache=use_cache).build()
+    return Builder(root, base_url=base_url, use_cache=use_cache, progress=progress).build()
 
 
 def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None:
     for p in result.problems:
         print(str(p), file=stream)
     total = result.pages_written + result.pages_unchanged
-    stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    errors = len(result.errors)
     print(
         f"built {len(result.articles)} articles into {len(result.stories)} stories: "
         f"{total} files ({result.pages_written} written, {result.pages_unchanged} unchanged, "
-        f"{len(result.removed_paths)} removed) in {elapsed:.2f}s [{stages}]",
+        f"{len(result.removed_paths)} removed) in {elapsed:.2f}s",
         file=stream,
     )
+    rows = [("articles", str(len(result.articles))), ("stories", str(len(result.stories))),
+            ("files", str(total)), ("written", str(result.pages_written)),
+            ("rendered", str(result.pages_rendered)),
+            ("problems", f"{len(result.problems)} ({errors} errors)")]
+    rows += [(stage, f"{seconds:.2f}s") for stage, seconds in result.timings.items()]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value:>10}", file=stream)
+
+
+class TerminalProgress:
+    """A one-line progress display on a terminal, shown only once a build passes a second."""
+
+    def __init__(self, stream=sys.stderr, delay: float = 1.0):
+        self.stream = stream
+        self.start = time.perf_counter()
+        self.delay = delay
+        self.shown = False
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.start < self.delay:
+            return
+        text = f"{stage}: {done}/{total}" if total else f"{stage}: {done} files"
+        self.stream.write(f"\r\x1b[K{text}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -12,13 +12,15 @@ from digest.config import ConfigError, load_config
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from digest.build import build, print_report
+    from digest.build import TerminalProgress, build, print_report
     from digest.render import TemplateProblem
 
     start = time.perf_counter()
+    progress = TerminalProgress()
     try:
-        result = build(Path(args.root), base_url=args.base_url)
+        result = build(Path(args.root), base_url=args.base_url, progress=progress)
     except (ConfigError, TemplateProblem) as exc:
+        progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # disk full, site/ not writable: the previous site stays as it was
@@ -27,6 +29,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
               "site/ is unchanged; free space or fix permissions, then build again)",
               file=sys.stderr)
         return 1
+    progress.close()
     print_report(result, time.perf_counter() - start)
     if args.strict and result.problems:
         print(f"--strict: {len(result.problems)} problem(s) in the input", file=sys.stderr)
