@@ -232,6 +232,13 @@ def _slug_field(data: dict[str, Any], key: str, raw: str, path: str,
     return slug
 
 
+def _plain(value: object) -> bool:
+    scalar = (str, int, float, bool, date)
+    return isinstance(value, scalar) or (
+        isinstance(value, list) and len(value) <= 1000
+        and all(isinstance(v, scalar) for v in value))
+
+
 def _flag(data: dict[str, Any], key: str, raw: str, path: str, warnings: list[Problem]) -> bool:
     value = data.get(key)
     if value is None or isinstance(value, bool):
@@ -301,9 +308,9 @@ def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
         story=_slug_field(data, "story", raw, path, warnings),
         family=_slug_field(data, "family", raw, path, warnings),
         partial=_flag(data, "partial", raw, path, warnings),
-        # only plain values: a YAML alias web or a recursive list goes no further
-        meta={k: v for k, v in data.items()
-              if isinstance(k, str) and isinstance(v, str | int | float | bool | date)},
+        # only plain values and flat lists of them: a YAML alias web or a recursive list
+        # goes no further
+        meta={k: v for k, v in data.items() if isinstance(k, str) and _plain(v)},
     )
     if not article.paragraphs:
         warnings.append(Problem(path, None, "article has no body text",
