@@ -240,9 +240,14 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
 def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
                  notes: dict[str, dict]) -> list[Story]:
     stories: list[Story] = []
+    used: set[str] = set()
     for members, analysis in zip(groups, analyses, strict=True):
-        first = members[0]
-        sid = first.story or first.id
+        # a pinned id wins (whichever member carries it); else the first report's id
+        sid = next((a.story for a in members if a.story), None) or members[0].id
+        base, n = sid, 2
+        while sid in used:  # a pinned id that equals an unpinned story's article id
+            sid, n = f"{base}-{n}", n + 1
+        used.add(sid)
         story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
                       facts=analysis.facts, differences=analysis.differences)
         note = notes.get(sid)

@@ -554,11 +554,6 @@ def test_file_deleted_while_the_build_reads(tmp_path: Path,
 
 # --- paths: one URL, one file -------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="digest/build.py make_stories names a story after its "
-                   "first article's story:/id, so a pinned story and an unpinned one can share "
-                   "an id (group.py had renamed the cluster '-x'); and digest/site.py gives "
-                   "sources whose names slug alike ('A.P.', 'A P') one page: the later page "
-                   "overwrites the earlier in site/")
 def test_every_story_and_source_has_its_own_page(tmp_path: Path) -> None:
     arts = tmp_path / "content" / "articles"
     arts.mkdir(parents=True)

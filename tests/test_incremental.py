@@ -93,3 +93,20 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
         f.write_bytes(b"\x80garbage")
     build(corpus)
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_builds_do_not_depend_on_hash_seed(corpus: Path, tmp_path: Path) -> None:
+    """Python shuffles set order per process; the site must not notice."""
+    import os
+    import subprocess
+    import sys
+
+    sites = []
+    for seed in ("1", "2"):
+        project = tmp_path / f"seed{seed}"
+        shutil.copytree(corpus / "content", project / "content")
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "digest", "build", "--root", str(project)],
+                       check=True, env=env, capture_output=True, timeout=300)
+        sites.append(snapshot(project / "site"))
+    assert sites[0] == sites[1]

@@ -91,9 +91,9 @@ class StoryState:
         if isinstance(lemmas, frozenset):  # sentence lemma sets recur in every pair
             cached = self._weights.get(lemmas)
             if cached is None:
-                cached = self._weights[lemmas] = sum(self.idf.get(t, 1.0) for t in lemmas)
+                cached = self._weights[lemmas] = math.fsum(self.idf.get(t, 1.0) for t in lemmas)
             return cached
-        return sum(self.idf.get(t, 1.0) for t in lemmas)
+        return math.fsum(self.idf.get(t, 1.0) for t in lemmas)
 
     def similarity(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
         """IDF-weighted Dice overlap of two lemma sets, 0..1."""
@@ -103,7 +103,7 @@ class StoryState:
         return 2.0 * shared / (self.weight(a) + self.weight(b))
 
     def stem_weight(self, stems: frozenset[str] | set[str]) -> float:
-        return sum(self.stem_idf.get(t, 1.0) for t in stems)
+        return math.fsum(self.stem_idf.get(t, 1.0) for t in stems)
 
     def stem_similarity(self, a: frozenset[str] | set[str],
                         b: frozenset[str] | set[str]) -> float:
