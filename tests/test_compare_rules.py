@@ -315,3 +315,63 @@ def test_the_agent_of_a_participle_is_not_the_speaker() -> None:
                     "said on Monday.") == "a lawmaker"
     assert credited("More than 900 were freed, according to Ruritania's human rights "
                     "commissioner, who visited the camp.") == "Ruritania's human rights commissioner"
+
+
+# --------------------------------------------------------------------------- claim
+
+_FILLER = ("The region has seen heavy rain this month. Schools in the valley stayed open. "
+           "Local markets reopened in the afternoon.")
+
+
+def _claims(a_text: str, b_text: str) -> list:
+    a = art("a", "Wire A", a_text + "\n\n" + _FILLER)
+    b = art("b", "Paper B", b_text + "\n\n" + _FILLER.replace("month", "week"))
+    return diffs([a, b], "claim")
+
+
+def test_confirm_against_decline_to_confirm() -> None:
+    [d] = _claims("The defence ministry confirmed the deal in a statement on Monday.",
+                  "The defence ministry declined to confirm the deal on Monday.")
+    assert [v.value for v in d.values] == ["affirms", "denies or does not confirm"]
+    assert _claims("Details would be released once they had been confirmed by the ministry.",
+                   "Officials at the ministry declined to comment on Monday.") == []
+
+
+def test_a_negated_predicate_against_its_assertion_about_one_subject() -> None:
+    [d] = _claims("Finance Minister Arlo Venn, a former banker, skipped the session. He had not "
+                  "resigned by Friday evening, his office said.",
+                  "Arlo Venn submitted his resignation hours after the vote, the government "
+                  "said.")
+    assert values(d) == ["Arlo Venn submitted his resignation hours after the vote",
+                         "He had not resigned by Friday evening"]
+    assert d.topic == "whether Arlo Venn resigned"
+    # a duty is not an assertion
+    assert _claims("Arlo Venn had not resigned by Friday evening, his office said.",
+                   "Under the law, a censured minister like Arlo Venn must resign.") == []
+
+
+def test_no_reports_of_a_collapse_against_a_collapse_in_the_same_place() -> None:
+    [d] = _claims("Officials said there were no reports of collapsed buildings in Tarvo.",
+                  "A disused warehouse collapsed on the outskirts of Tarvo, the mayor said.")
+    assert d.detail == "contradiction"
+
+
+def test_antonyms_said_of_one_subject() -> None:
+    [d] = _claims("The ministry said the Vessa fire had been contained near the town.",
+                  "The ministry said the Vessa fire was still spreading near the town.")
+    assert d.detail == "contradiction"
+    assert _claims("Rovers FC won the Orland cup final against Dunmore.",
+                   "Rovers FC had lost in the semi-finals last season.") == []
+
+
+def test_one_action_credited_to_different_agents() -> None:
+    [d] = _claims("The 19 survivors of the Kessa sinking were rescued by the coast guard.",
+                  "The survivors of the Kessa sinking were rescued by local fishermen.")
+    assert "coast guard" in d.values[0].value + d.values[1].value
+    assert _claims("The Kessa exchange was mediated by the United Arab Emirates.",
+                   "The Kessa exchange was mediated by the UAE, officials said.") == []
+
+
+def test_different_complements_are_different_points() -> None:
+    assert _claims("Soldiers of the Kessa unit who do not wish to return may stay.",
+                   "One soldier of the Kessa unit wishes to stay in the capital.") == []

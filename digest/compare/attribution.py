@@ -23,7 +23,7 @@ from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, lemma
 
 _VERBS = (r"(?:said|says|say|estimated|estimates|estimate|reported|reports|report|told|"
-           r"announced|announces|confirmed|put|puts|counted|recorded)")
+           r"announced|announces|confirmed)")
 ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;()]+?)(?:\s*\(|,|\.|;| who | which | that "
                        r"|$)", re.I)
 SAYS = re.compile(rf"\b{_VERBS}\b")
@@ -39,10 +39,17 @@ GENERIC = {"official", "officials", "authority", "authorities", "source", "sourc
            "figure", "figures", "estimate", "estimates", "assessment", "assessments", "local",
            "senior", "unnamed", "anonymous", "two", "several", "both", "side", "sides",
            "spokesperson", "spokesman", "spokeswoman", "it", "they", "he", "she", "analyst",
-           "analysts", "expert", "experts", "country", "national", "federal"}
+           "analysts", "expert", "experts", "country", "national", "federal", "observer",
+           "observers", "resident", "residents", "witness", "witnesses", "journalist",
+           "journalists", "reporter", "reporters", "activist", "activists", "worker",
+           "workers", "aid", "volunteer", "volunteers", "medic", "medics", "doctor", "doctors",
+           "staff", "rescuer", "rescuers", "police",
+           # back-references to a body named elsewhere ("the company said")
+           "company", "firm", "group", "agency", "ministry", "department", "organisation",
+           "organization", "office", "body", "team", "operator", "owner"}
 _ROLES = {"legislator": "lawmaker", "politician": "lawmaker", "mp": "lawmaker",
           "deputy": "lawmaker", "senator": "lawmaker", "minister": "minister",
-          "ministry": "ministry", "department": "ministry"}
+          "department": "ministry"}
 _DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "that"}
 
 
@@ -61,6 +68,11 @@ def _body_word(word: str) -> bool:
                           "pension", "intelligence", "human"}
 
 
+_TIME_TAIL = re.compile(r"\s+(?:(?:late|early|earlier|later)\s+)?(?:on\s+|by\s+|in\s+)?(?:Monday|"
+                        r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
+                        r"tonight|last\s+\w+|this\s+\w+)\b.*$", re.I)
+
+
 def credited(text: str) -> str | None:
     """Who a sentence credits for what it reports, or None.
 
@@ -69,7 +81,10 @@ def credited(text: str) -> str | None:
     a name or body. "a lawmaker briefed by the spy agency said" credits the lawmaker.
     """
     for m in ACCORDING.finditer(text):
-        who = _trim(m.group("who").strip(" ,\"'“”"))
+        who = m.group("who")
+        who = re.split(r"\b(?:released|published|issued|compiled|provided|given)\s+by\s+", who)[-1]
+        who = _TIME_TAIL.sub("", who)
+        who = _trim(who.strip(" ,\"'“”"))
         if len(who) >= 3 and _key(who):
             return who
     for m in SAYS.finditer(text):
@@ -126,7 +141,8 @@ def _key(who: str) -> frozenset[str]:
         if re.search(r"['’]s$", w):
             continue  # "Ukraine's human rights commissioner": whose, not who
         f = fold(w).strip(".")
-        if not f or f in STOPWORDS or f in _DETERMINERS or f[0].isdigit():
+        if not f or f in STOPWORDS or f in _DETERMINERS or f[0].isdigit() or \
+                f.endswith("-based"):
             continue
         lem = _ROLES.get(lemma(f), lemma(f))
         if f in GENERIC or lem in GENERIC:

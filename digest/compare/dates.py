@@ -55,6 +55,7 @@ WINDOW = 6
 CONTEXT_MIN = 0.25
 MAX_MENTIONS = 400
 MAX_GAP_DAYS = 31
+LEDE = 2  # sentences
 
 
 @dataclass
@@ -242,6 +243,25 @@ def _close(a: DateMention, b: DateMention) -> bool:
     return gap <= {3: MAX_GAP_DAYS, 2: 2 * MAX_GAP_DAYS, 1: 366}[coarse]
 
 
+def _offset(d: DateMention) -> int | None:
+    pub = d.sentence.article.published
+    if pub is None or not (d.year and d.month and d.day):
+        return None
+    return (date(d.year, d.month, d.day) - pub).days
+
+
+def _each_its_own_day(a: DateMention, b: DateMention) -> bool:
+    """Reports written on different days that each date something to their own day ("on
+    Thursday" in Thursday's paper, "on Friday" in Friday's) describe something that went on
+    for days, not one event dated twice; unless both say it in their opening sentences,
+    where a story puts its one main event."""
+    pa, pb = a.sentence.article.published, b.sentence.article.published
+    oa, ob = _offset(a), _offset(b)
+    if oa is None or ob is None or pa == pb or oa != ob:
+        return False
+    return not (a.sentence.position < LEDE and b.sentence.position < LEDE)
+
+
 def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
     """How surely two mentions date the same thing (0 when they cannot)."""
     if a.role != b.role or a.sentence.source == b.sentence.source:
@@ -249,7 +269,7 @@ def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
     if (a.month is None) != (b.month is None):
         return 0.0  # a bare year against a month: "in 2022" rarely dates the same thing
     shared = a.context & b.context
-    if not shared or not _close(a, b):
+    if not shared or not _close(a, b) or _each_its_own_day(a, b):
         return 0.0
     ctx = state.containment(a.context, b.context)
     if ctx < CONTEXT_MIN or (len(shared) < 2 and a.role != "planned"):
