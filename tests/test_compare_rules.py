@@ -375,3 +375,13 @@ def test_one_action_credited_to_different_agents() -> None:
 def test_different_complements_are_different_points() -> None:
     assert _claims("Soldiers of the Kessa unit who do not wish to return may stay.",
                    "One soldier of the Kessa unit wishes to stay in the capital.") == []
+
+
+def test_counts_and_quotations_are_not_agents_or_credits() -> None:
+    assert _claims("Rovers won the Orland final, watched by at least 30,267 fans at Kessa Park.",
+                   "Rovers won the Orland final, watched by nearly 36,000 fans at Kessa Park.") == []
+    a = art("a", "Wire A", '"The next two weeks will decide whether we contain this," Ana Roy '
+            'told reporters.')
+    b = art("b", "Paper B", '"The next two weeks will decide whether we contain this," Ben Ode '
+            'said.')
+    assert diffs([a, b], "attribution") == []

@@ -43,7 +43,8 @@ GENERIC = {"official", "officials", "authority", "authorities", "source", "sourc
            "observers", "resident", "residents", "witness", "witnesses", "journalist",
            "journalists", "reporter", "reporters", "activist", "activists", "worker",
            "workers", "aid", "volunteer", "volunteers", "medic", "medics", "doctor", "doctors",
-           "staff", "rescuer", "rescuers", "police",
+           "staff", "rescuer", "rescuers", "police", "diplomat", "diplomats",
+           "insider", "insiders", "person", "persons", "familiar", "matter",
            # back-references to a body named elsewhere ("the company said")
            "company", "firm", "group", "agency", "ministry", "department", "organisation",
            "organization", "office", "body", "team", "operator", "owner"}
@@ -178,9 +179,21 @@ def run(state: StoryState) -> None:
             _compare_credits(state, same)
 
 
+def _quoted(m: Mention) -> bool:
+    """Whether the mention stands inside quotation marks in its sentence."""
+    text = m.sentence.text
+    at = text.find(m.surface)
+    if at < 0:
+        return False
+    before = text[:at]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 def _compare_credits(state: StoryState, mentions: list[Mention]) -> None:
     credits: list[tuple[str, frozenset[str], Mention]] = []
     for m in mentions:
+        if _quoted(m):
+            continue  # a figure inside a quotation is the speaker's words, not a credit
         who = credited(m.sentence.text)
         if who:
             credits.append((who, _key(who), m))

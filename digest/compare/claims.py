@@ -494,6 +494,8 @@ def _agents(state: StoryState, found: list, claimed: set[int]) -> None:
             continue
         for m in PASSIVE_BY.finditer(s.text):
             agent = m.group("agent")
+            if re.search(r"\d", agent) or re.match(_QUANTITY, agent, re.I):
+                continue  # "watched by at least 30,267": a count, for the numbers rule
             key = frozenset(lemma(w) for w in re.findall(r"[\w'’-]+", agent)
                             if fold(w) not in STOPWORDS and not w[0].isdigit())
             if key and not re.match(r"(?i)(him|her|them|it|us|me)\b", agent):
@@ -510,6 +512,10 @@ def _agents(state: StoryState, found: list, claimed: set[int]) -> None:
             if not patient:
                 continue  # who was acted on must be the same
             found.append(("", "agent", [sa.index], [sb.index], agent_a, agent_b))
+
+
+_QUANTITY = (r"(?:at least|at most|more than|less than|fewer than|nearly|almost|about|around|"
+             r"some|over|up to|dozens|hundreds|thousands|millions|tens|a few|several|many)\b")
 
 
 def _agent(phrase: str) -> str:
