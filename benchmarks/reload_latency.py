@@ -16,7 +16,8 @@ EDITS times (an atomic save, as editors do), measuring:
 Cases: `demo` is a copy of the repository's content/ (five articles); a number N is the
 synthetic corpus from gen_corpus.py (--n N --seed 1), generated once into
 benchmarks/out/latency-nN/ and kept there (with its site/ and .digest-cache/), so only the
-first run pays the cold build. The server's first build is reported too.
+first run pays the cold build. The server's first build is reported too; its output is
+kept in benchmarks/out/latency-CASE-serve.log.
 
 Needs Playwright and /usr/bin/chromium for the DOM column (--no-browser skips it).
 """
@@ -194,7 +195,8 @@ def run_case(case: str, edits: int, browser_on: bool, tmp: Path) -> dict:
     articles = sum(1 for _ in (project / "content" / "articles").rglob("*.md"))
     path, page, title = pick_target(project)
     original = path.read_text(encoding="utf-8")
-    server = Server(project, tmp / f"serve-{case}.log")
+    OUT.mkdir(exist_ok=True)
+    server = Server(project, OUT / f"latency-{case}-serve.log")  # kept for a look afterwards
     row: dict = {"case": case, "articles": articles, "event": [], "dom": [], "rebuild": []}
     pw = browser = None
     try:
@@ -202,6 +204,9 @@ def run_case(case: str, edits: int, browser_on: bool, tmp: Path) -> dict:
         server.wait_ready(timeout=3600)
         row["first_build"] = time.perf_counter() - t
         server.settle()
+        if (server.status() or {}).get("errors"):
+            raise SystemExit(f"the first build failed; see {server.log_path}:\n"
+                             + server.output()[-3000:])
         events = Events(server.port)
         events.start()
         tab = None

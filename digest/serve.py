@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from digest.build import Builder, BuildResult
+from digest.build import Builder, BuildResult, TerminalProgress
 from digest.config import Config, ConfigError, load_config
 from digest.livereload import (
     EVENTS_PATH,
@@ -184,7 +184,8 @@ class LiveServer:
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000,
                  poll: bool = False, debounce: float = 0.1, heartbeat: float = 15.0,
-                 poll_interval: float = 1.0, out: IO[str] | None = None):
+                 poll_interval: float = 1.0, in_place: bool = True,
+                 out: IO[str] | None = None):
         self.root = root.resolve()
         self.host, self.port = host, port
         self.heartbeat = heartbeat
@@ -208,7 +209,11 @@ class LiveServer:
         self.port = self.httpd.server_address[1]
         self.url = f"http://{_url_host(host)}:{self.port}/"
         self.cfg = self._load_config()
-        self.builder = Builder(self.root, base_url=self.url)
+        # In place: only changed files are replaced (each by an atomic rename). Swapping a
+        # whole staging copy in costs a hard link and an unlink per file on every rebuild
+        # (10 of 36 s for 1,000 articles); the site lock already keeps requests out while
+        # a build runs, so they never see a half-updated site.
+        self.builder = Builder(self.root, base_url=self.url, in_place=in_place)
         self.watcher = ProjectWatcher(WatchPaths.from_config(self.cfg), self.debouncer.add,
                                       poll=poll, poll_interval=poll_interval)
         self._thread: threading.Thread | None = None
@@ -279,6 +284,9 @@ class LiveServer:
         failure: list[dict[str, Any]] | None = None
         with self.site_lock.writing():
             self.building = True
+            # A progress line on a terminal once a build passes a second (a big first build).
+            progress = TerminalProgress(self.out)
+            self.builder.progress = progress
             try:
                 result = self.builder.build(changed)
             except ConfigError as exc:
@@ -295,6 +303,8 @@ class LiveServer:
                                          "this is a bug in digest; the traceback is in the "
                                          "terminal")]
             finally:
+                progress.close()
+                self.builder.progress = None
                 self.builds += 1
                 self.building = False
             self.cfg = cfg
