@@ -14,6 +14,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -32,7 +33,7 @@ from digest import __version__
 from digest.compare import StoryAnalysis, compare_story
 from digest.config import Config, load_config
 from digest.group import article_terms, group_into_stories
-from digest.load import ArticleError, find_article_files, read_article_file, split_front_matter
+from digest.load import ArticleError, find_article_files, read_article_file, read_story_note
 from digest.model import Article, Problem, Story
 from digest.render import Renderer
 from digest.search import SearchIndex
@@ -62,10 +63,55 @@ class BuildResult:
 
 # --- caches -----------------------------------------------------------------------------
 
-def _load_cache(path: Path) -> dict[str, Any]:
+_MAGIC = b"DGC1"
+
+
+def _cache_key() -> bytes | None:
+    """A per-user secret that signs cache files: a planted .digest-cache file is never
+    unpickled (pickle runs code). Kept outside the project, so a shared or cloned project
+    cannot carry a forged cache. None when no place for it can be had: no disk cache then.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digest"
+    path = base / "cache.key"
     try:
-        with path.open("rb") as fh:
-            data = pickle.load(fh)
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        key = os.urandom(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    except FileExistsError:  # another build created it first
+        return _cache_key_once(path)
+    except OSError:
+        return None
+
+
+def _cache_key_once(path: Path) -> bytes | None:
+    try:
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _load_cache(path: Path) -> dict[str, Any]:
+    key = _cache_key()
+    if key is None:
+        return {}
+    try:
+        blob = path.read_bytes()
+        if blob[:4] != _MAGIC:
+            return {}
+        signature, payload = blob[4:36], blob[36:]
+        if not hmac.compare_digest(signature, hmac.new(key, payload, "sha256").digest()):
+            return {}
+        data = pickle.loads(payload)
         if isinstance(data, dict) and data.get("version") == (__version__, CACHE_FORMAT):
             return data["entries"]
     except Exception:  # noqa: BLE001 - a missing or corrupt cache is simply empty
@@ -74,15 +120,54 @@ def _load_cache(path: Path) -> dict[str, Any]:
 
 
 def _save_cache(path: Path, entries: dict[str, Any]) -> None:
+    key = _cache_key()
+    if key is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps({"version": (__version__, CACHE_FORMAT), "entries": entries},
+                               protocol=pickle.HIGHEST_PROTOCOL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump({"version": (__version__, CACHE_FORMAT), "entries": entries}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(_MAGIC + hmac.new(key, payload, "sha256").digest() + payload)
         os.replace(tmp, path)
     except OSError as exc:  # a cache we cannot write only costs speed next time
         print(f"warning: cannot write cache {path} ({exc.strerror})", file=sys.stderr)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE), so there
+    is no moment without a site/. False where the system cannot, and the caller falls back
+    to two renames."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def recover_interrupted(output: Path) -> None:
+    """Undo what a killed build left: restore site/ if it died between its two renames,
+    and remove stale staging and old folders."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    leftovers = sorted(parent.glob(f".{output.name}.old-*"))
+    if not output.exists() and leftovers:
+        os.replace(leftovers[-1], output)
+        leftovers = leftovers[:-1]
+    mine = {f".{output.name}.staging-{os.getpid()}", f".{output.name}.old-{os.getpid()}"}
+    for stale in leftovers + sorted(parent.glob(f".{output.name}.staging-*")):
+        if stale.name not in mine and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 # --- load -------------------------------------------------------------------------------
@@ -169,16 +254,12 @@ def load_story_notes(cfg: Config, renderer: Renderer) -> tuple[dict[str, dict], 
     for path in sorted(folder.glob("*.md")):
         rel = path.relative_to(cfg.root).as_posix()
         try:
-            text = path.read_text(encoding="utf-8")
-            data, body, _line, _raw = split_front_matter(text, rel)
+            title, body = read_story_note(path, rel)
         except ArticleError as exc:
             problems.append(exc.problem)
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(rel, None, f"cannot read story note ({exc})", ""))
-            continue
         notes[slugify(path.stem, max_len=120)] = {
-            "title": str(data.get("title") or "").strip(),
+            "title": title,
             "note_html": renderer.markdown(body) if body.strip() else "",
         }
     return notes, problems
@@ -275,6 +356,18 @@ class _WriteStats:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     rendered: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats) -> list[str]:
+    """The search index is a convenience: if it fails, the site still goes out without it."""
+    try:
+        return postprocess(site)
+    except (RuntimeError, OSError) as exc:
+        stats.problems.append(Problem("search", None, f"search index not built ({exc})",
+                                      "check that the pagefind package is installed, or set "
+                                      "'search: false' in digest.yaml"))
+        return []
 
 
 def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifest: dict[str, str],
@@ -328,13 +421,16 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
             target.write_bytes(data)
             stats.written.append(spec.path)
         if postprocess is not None:  # the search index, built over the complete staged site
-            paths.update(postprocess(staging))  # so that it goes live together with it
+            paths.update(_run_postprocess(postprocess, staging, stats))  # goes live with it
         stats.removed = sorted(p for p in _existing_files(output) if p not in paths)
-        old_site = output.with_name(f".{output.name}.old-{os.getpid()}")
-        if output.exists():
-            os.replace(output, old_site)
-        os.replace(staging, output)
-        shutil.rmtree(old_site, ignore_errors=True)
+        if output.is_dir() and not output.is_symlink() and _exchange(staging, output):
+            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
+        else:
+            old_site = output.with_name(f".{output.name}.old-{os.getpid()}")
+            if output.exists():
+                os.replace(output, old_site)
+            os.replace(staging, output)  # recover_interrupted() mends a kill between these
+            shutil.rmtree(old_site, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -371,7 +467,7 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
         (output / stale).unlink(missing_ok=True)
         stats.removed.append(stale)
     if postprocess is not None:  # the search index, over the site as it now is
-        postprocess(output)
+        _run_postprocess(postprocess, output, stats)
     _prune_empty_dirs(output)
     return stats, new_manifest
 
@@ -453,6 +549,8 @@ class Builder:
         t3 = time.perf_counter()
         specs = _counting(site_pages(cfg, renderer, result.stories), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
+        if not self.in_place:
+            recover_interrupted(cfg.output)
         writer = write_site_in_place if self.in_place else write_site_swap
         stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer),
                                      SearchIndex(cfg, use_cache=self.use_cache))
@@ -463,6 +561,7 @@ class Builder:
             for name, path in paths.items():
                 _save_cache(path, caches[name])
         t5 = time.perf_counter()
+        result.problems.extend(stats.problems)
         result.written_paths = stats.written
         result.removed_paths = stats.removed
         result.pages_written = len(stats.written)
