@@ -8,6 +8,7 @@ import contextlib
 import http.server
 import json
 import mimetypes
+import multiprocessing
 import os
 import queue
 import re
@@ -255,6 +256,10 @@ class LiveServer:
         if self._serving and threading.current_thread() is not self._serving_thread:
             self.httpd.shutdown()  # serve_forever runs in another thread: stop it
         self.httpd.server_close()
+        # A build's pool workers would otherwise finish their chunk (minutes, on a big
+        # first build) as orphans; the interrupted build then fails and is not saved.
+        for child in multiprocessing.active_children():
+            child.terminate()
         if self._thread:
             self._thread.join(timeout=30)  # let a running build finish its swap
 
@@ -610,9 +615,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return True
 
 
+def _safe_process_pools() -> None:
+    """Make the build's process pool start its workers from a fork server.
+
+    Forking this process (watcher, request and rebuild threads) can hand a worker a lock
+    some other thread held at that instant, and our SIGTERM handler; workers forked from a
+    clean single-threaded server have neither problem (Python 3.14's default on Linux).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    try:
+        multiprocessing.set_start_method("forkserver")
+    except RuntimeError:
+        return  # already chosen by whoever embeds us
+    multiprocessing.set_forkserver_preload(["digest.build"])
+
+
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           poll: bool = False, debounce: float = 0.1) -> int:
     """Run the live preview until Ctrl-C (or SIGTERM). Returns the exit code."""
+    _safe_process_pools()
     try:
         live = LiveServer(root, host=host, port=port, poll=poll, debounce=debounce)
     except OSError as exc:
@@ -620,6 +642,9 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         return 1
 
     def _terminate(signum: int, frame: Any) -> None:
+        # Stop a build's pool workers first: the pool waits for their work otherwise.
+        for child in multiprocessing.active_children():
+            child.terminate()
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):  # only possible in the main thread
