@@ -385,3 +385,37 @@ def test_counts_and_quotations_are_not_agents_or_credits() -> None:
     b = art("b", "Paper B", '"The next two weeks will decide whether we contain this," Ben Ode '
             'said.')
     assert diffs([a, b], "attribution") == []
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_facts_merge_sources_rank_by_support_and_count_an_outlet_once() -> None:
+    lede = ("{dl}A magnitude 6.1 earthquake struck the hill town of Varnok on Monday, killing "
+            "at least 12 people, the regional governor said.")
+    other = "Rescue teams from three provinces were sent to Varnok to search the rubble overnight."
+    arts = [
+        art("a", "Wire A", lede.format(dl="VARNOK, May 5 (Wire A) - ") + "\n\n" + other),
+        art("b", "Paper B", lede.format(dl="") + "\n\n" + other.replace("overnight", "at night")),
+        art("c", "Daily C", lede.format(dl="").replace("at least 12", "12")),
+        # a second article from Paper B's wire family repeats the lede: still one source
+        art("d", "Paper B Online", lede.format(dl=""), family="paper b"),
+    ]
+    facts = compare_story(arts).facts
+    assert [len(f.sources) for f in facts] == [3, 2]
+    top = facts[0]
+    assert not top.text.startswith("VARNOK")
+    assert "at least 12" in top.text  # the wording most sources share
+    assert len({e.article for e in top.evidence}) == len(top.evidence)
+    texts = {a.id: a.text for a in arts}
+    assert all(e.sentence in texts[e.article] for f in facts for e in f.evidence)
+
+
+def test_a_summary_is_made_of_the_most_shared_facts() -> None:
+    a = art("a", "Wire A", "Floods cut the coastal road to Orsk on Monday, the police said. "
+            "Schools in Orsk were closed for the week.", title="Floods cut road to Orsk")
+    b = art("b", "Paper B", "Floods cut the coastal road to Orsk on Monday, police said. "
+            "Schools in Orsk were closed for the whole week.", title="Orsk road cut by floods")
+    analysis = compare_story([a, b])
+    assert analysis.summary.startswith("Floods cut the coastal road to Orsk on Monday")
+    assert analysis.title in {"Floods cut road to Orsk", "Orsk road cut by floods"}
