@@ -497,6 +497,28 @@ def test_template_error_keeps_last_good_site(live: Served) -> None:
         stream.close()
 
 
+def test_config_change_and_config_error(live: Served) -> None:
+    live.settle(quiet=0.3)  # the previous test's saves are built
+    config = live.root / "digest.yaml"
+    stream = EventStream(live.port)
+    try:
+        stream.wait_for("hello")
+        config.write_text("title: Harbour Town Digest\n")
+        stream.wait_for("reload")
+        assert b"Harbour Town Digest" in live.get("/")[2]
+        config.write_text("title: [broken\n")
+        data = stream.wait_for("errors")
+        assert data["errors"][0]["path"] == "digest.yaml"
+        assert b"Harbour Town Digest" in live.get("/")[2]  # the last good site
+        config.unlink()
+        stream.wait_for("reload")
+        assert live.status()["errors"] == []
+        assert b"Harbour Town Digest" not in live.get("/")[2]
+    finally:
+        config.unlink(missing_ok=True)
+        stream.close()
+
+
 def test_unreadable_file_is_an_error_not_a_crash(live: Served) -> None:
     live.settle(quiet=0.3)  # the previous test's saves are built
     path = live.root / "content" / "articles" / "2025-01-14-library-budget.md"
