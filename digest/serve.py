@@ -204,8 +204,8 @@ class LiveServer:
         self._pending_written: set[str] = set()
         self._pending_removed: set[str] = set()
         self._pending_inputs: set[Path] = set()
+        self._reload_all = False
         self._last_warnings: set[str] = set()
-        self._last_total: int | None = None
         self.httpd = self._bind()
         self.port = self.httpd.server_address[1]
         self.url = f"http://{_url_host(host)}:{self.port}/"
@@ -261,7 +261,7 @@ class LiveServer:
         for child in multiprocessing.active_children():
             child.terminate()
         if self._thread:
-            self._thread.join(timeout=30)  # let a running build finish its swap
+            self._thread.join(timeout=30)  # let a running build finish writing
 
     # --- rebuilding ----------------------------------------------------------------------
 
@@ -301,7 +301,8 @@ class LiveServer:
                            _problem_dict("digest.yaml", None, str(exc))]
             except TemplateProblem as exc:
                 failure = [_problem_dict(self._rel(exc.template), exc.line, exc.message,
-                                         "fix the template; the last good site stays up")]
+                                         "fix the template and save; the site keeps its "
+                                         "last good pages")]
             except Exception as exc:  # noqa: BLE001 - a bug in a build must not end the preview
                 traceback.print_exc(file=self.out)
                 failure = [_problem_dict("(build)", None, f"{type(exc).__name__}: {exc}",
@@ -328,7 +329,11 @@ class LiveServer:
         served right after this build carries the new build id."""
         if result is not None:
             self._pending_written.update(result.written_paths)
-            self._pending_removed.update(getattr(result, "removed_paths", []))
+            self._pending_removed.update(result.removed_paths)
+        else:
+            # An in-place build that raised may have replaced some pages before it stopped,
+            # and we do not learn which: once the site builds again, every page reloads.
+            self._reload_all = True
         if batch:
             self._pending_inputs.update(batch)
         errors = failure
@@ -346,20 +351,15 @@ class LiveServer:
         self._pending_written, self._pending_removed = set(), set()
         self._pending_inputs = set()
         paths = written | removed
-        removed_any = False
-        if result is not None and not hasattr(result, "removed_paths"):
-            # A BuildResult without removed_paths: a changed file count means removals.
-            total = result.pages_written + result.pages_unchanged
-            removed_any = self._last_total is not None and total != self._last_total
-            self._last_total = total
-        if not paths and not removed_any:
+        reload_all, self._reload_all = self._reload_all, False
+        if not paths and not reload_all:
             return ("errors", {"errors": []}) if had_errors else None
         self.build_no += 1
-        if self._css_only(paths, inputs):
+        if not reload_all and self._css_only(paths, inputs):
             sheets = ["/" + p for p in sorted(written) if p.endswith(".css")]
             return ("css", {"build": self.build_id, "stylesheets": sheets})
         url_paths = sorted("/" + p for p in paths)
-        if removed_any or len(url_paths) > 1000:  # too many to list: every page reloads
+        if reload_all or len(url_paths) > 1000:  # too many to list: every page reloads
             return ("reload", {"build": self.build_id, "all": True})
         return ("reload", {"build": self.build_id, "paths": url_paths})
 
@@ -402,7 +402,7 @@ class LiveServer:
             more = len(items) - MAX_LISTED
             what = ", ".join(named) + (f" and {more} more" if more > 0 else "")
         if result is not None:
-            removed = len(getattr(result, "removed_paths", []))
+            removed = len(result.removed_paths)
             did = (f"{len(result.articles)} articles, {len(result.stories)} stories: "
                    f"{result.pages_written} written, {result.pages_unchanged} unchanged"
                    + (f", {removed} removed" if removed else ""))
