@@ -89,13 +89,13 @@ def credited(text: str) -> str | None:
         if len(who) >= 3 and _key(who):
             return who
     for m in SAYS.finditer(text):
-        who = _subject(text[:m.start()])
+        who = subject_phrase(text[:m.start()])
         if who and len(who) >= 3 and _key(who):
             return who
     return None
 
 
-def _subject(before: str) -> str:
+def subject_phrase(before: str) -> str:
     """The noun phrase that ends the text (the subject of the verb that follows it)."""
     tokens = re.findall(r"[\w'’.()-]+|[,;:—–\"“”]", before)
     if tokens and fold(tokens[-1]) in ("and", "or", "but"):
@@ -121,7 +121,7 @@ def _subject(before: str) -> str:
     # "a lawmaker briefed by the spy agency said": the agent of a participle is not the one
     # speaking; the speaker is the phrase before the participle
     if n >= 1 and fold(tokens[n]) == "by" and re.search(r"ed$", tokens[n - 1]):
-        head = _subject(" ".join(tokens[:n - 1]))
+        head = subject_phrase(" ".join(tokens[:n - 1]))
         if head:
             return head
     return " ".join(kept).strip()

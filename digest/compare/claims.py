@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.compare.names import strip_titles
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, lemma, stem
@@ -69,9 +70,9 @@ _NEG_CUE = re.compile(r"\b(?:not|never|cannot|no|refus\w*|declin\w*|fail\w*)\b|n
                       re.I)
 # a sentence about an earlier time ("had lost in the semi-finals last season") is background,
 # it contradicts nothing said about the event itself
-BACKGROUND = re.compile(r"\b(last|previous|prior|earlier)\s+(season|year|month|week|time|"
-                        r"election|vote|round|meeting|edition|match|game)\b|\bpreviously\b|"
-                        r"\bin the past\b|\bago\b|\bformer(ly)?\b", re.I)
+BACKGROUND = re.compile(r"\b(last|previous|prior|earlier)\s+(season|year|election|vote|round|"
+                        r"edition|match|game|tournament|term)\b|\bpreviously\b|\bformerly\b|"
+                        r"\bin the past\b|\b(years|decades)\s+ago\b", re.I)
 _PRONOUN_START = re.compile(r"^\s*(He|She|They|It|His|Her|Their)\b")
 
 
@@ -114,6 +115,8 @@ _BOUNDARY_WORDS = {"and", "but", "although", "though", "while", "whereas", "beca
                    "after", "before", "when", "where", "since", "so", "said", "says", "told",
                    "according"}
 _RELATIVE = {"who", "which", "that"}
+_SPEECH_WORDS = {"said", "says", "say", "told", "added", "stated", "announced", "according",
+                 "wrote", "reported", "statement"}
 _PRONOUNS = {"he", "she", "they", "it"}
 _POSSESSIVES = {"his", "her", "their", "its", "our", "my", "your"}
 _NOT_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -151,6 +154,13 @@ def _subject(toks: list[tuple[str, int]], i: int, context: str) -> tuple[frozens
         if f in _BOUNDARY_WORDS or (f in _RELATIVE and out):
             break
         if f in _PRONOUNS:
+            # "The union said it had ...": the words before the pronoun in this sentence,
+            # and the names of the sentence before
+            for t, _p in toks[:k]:
+                g = fold(t)
+                if _is_word(t) and g not in STOPWORDS and g not in _SPEECH_WORDS and \
+                        not g[0].isdigit():
+                    out.append(stem(t))
             out.extend(stem(w) for w in re.findall(r"\b[A-Z][\w’'-]+", context)
                        if fold(w) not in STOPWORDS and fold(w) not in _NOT_NAMES)
             break
@@ -396,6 +406,7 @@ def _negations(state: StoryState, found: list, claimed: set[int]) -> None:
         label = next((run for run in re.findall(r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*",
                                                 a.sentence.text)
                       if any(stem(w) in who for w in run.split())), "")
+        label = " ".join(strip_titles(label.split()))
         topic = f"whether {label + ' ' if label else ''}{word.group(0) if word else n.stem}"
         found.append((topic, "negation", [a.sentence.index], [n.sentence.index],
                       _snippet(a.sentence.text, a.start), _snippet(n.sentence.text, n.start)))

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from digest.compare.attribution import subject_phrase
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, stem
@@ -41,13 +42,14 @@ PAST_EVENT = re.compile(r"\b(previous|prior|preceding|earlier|former|last)\b", r
 _MONTH_RE = ("(?:January|February|March|April|May|June|July|August|September|October|"
              "November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\\b\\.?")
 _PREP = r"(?:in|on|since|during|until|till|through|by|from|before|after|of|early|late|mid-?)"
-_YEAR_PREP = r"(?:in|since|during|until|till|through|by|from|before|after)"
+_YEAR_PREP = r"(?:in|since|during|until|till|through|by|from|before|after|at)"
 DATE_RE = re.compile(
     rf"\b(?P<md>{_MONTH_RE}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?)"
     rf"|\b(?P<dm>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?:,?\s+(?P<y2>\d{{4}}))?)"
     rf"|\b(?P<my>{_MONTH_RE}\s+(?P<y4>\d{{4}}))\b"
     rf"|\b(?P<m>{_PREP}\s+(?:early\s+|late\s+|mid-?)?{_MONTH_RE})(?![.\s]*\d)"
-    rf"|\b(?P<y>{_YEAR_PREP}\s+(?:early\s+|late\s+|mid-?)?(?P<y5>(?:19|20)\d\d))\b(?![-–/]\d)"
+    rf"|\b(?P<y>{_YEAR_PREP}\s+(?:the\s+(?:end|start|beginning|middle|first\s+half|second\s+half)"
+    rf"\s+of\s+)?(?:early\s+|late\s+|mid-?)?(?P<y5>(?:19|20)\d\d))\b(?![-–/]\d)"
     r"|\b(?P<wd>(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))(?:['’]s)?\b"
     r"|\b(?P<rel>yesterday|today|tonight)\b"
 )
@@ -262,6 +264,31 @@ def _each_its_own_day(a: DateMention, b: DateMention) -> bool:
     return not (a.sentence.position < LEDE and b.sentence.position < LEDE)
 
 
+def _speaker(d: DateMention) -> set[str]:
+    """Stems of who made a dated statement: the subject of the speech verb, with the name it
+    stands in apposition to ("Nordair, the Scandinavian carrier, said")."""
+    text = d.sentence.text
+    lo = max(0, d.start - 60)
+    m = re.search(r"\b(?:said|says|told|announced|stated|wrote|posted|added|declared|"
+                  r"confirmed|reported)\b", text[lo:d.start + 40])
+    if not m:
+        return set()
+    before = text[:lo + m.start()].rstrip(" ,")
+    who = subject_phrase(before)
+    rest = before[:len(before) - len(who)].rstrip()
+    if who and rest.endswith(","):
+        head = subject_phrase(rest.rstrip(" ,"))
+        opening = rest.rstrip(" ,")[:len(rest.rstrip(" ,")) - len(head)].strip()
+        if head and (not opening or opening.endswith(("-", "—", "–", ":"))):
+            who = head + " " + who  # the apposition opens the sentence: it names the speaker
+    return set(_content(who.split()))
+
+
+def _same_speaker(a: DateMention, b: DateMention) -> bool:
+    sa, sb = _speaker(a), _speaker(b)
+    return not sa or not sb or bool(sa & sb)
+
+
 def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
     """How surely two mentions date the same thing (0 when they cannot)."""
     if a.role != b.role or a.sentence.source == b.sentence.source:
@@ -271,6 +298,8 @@ def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
     shared = a.context & b.context
     if not shared or not _close(a, b) or _each_its_own_day(a, b):
         return 0.0
+    if a.role == "statement" and not _same_speaker(a, b):
+        return 0.0  # the union said on Wednesday, the airline on Tuesday: two statements
     ctx = state.containment(a.context, b.context)
     if ctx < CONTEXT_MIN or (len(shared) < 2 and a.role != "planned"):
         return 0.0  # what happened, not when it is planned for, is named by several words

@@ -2,7 +2,8 @@
 
 Aligned sentence pairs (state.aligned_pairs) are scored by the better of their lemma and stem
 similarity, plus NUMBER_BONUS for each figure both give ("6.4", "40"; years do not count);
-a pair sharing one quotation word for word scores at least FACT_SIM. Pairs at or
+a pair sharing one quotation word for word scores at least FACT_SIM; a pair where only one
+sentence has a negation loses NEGATION_PENALTY. Pairs at or
 above FACT_SIM are clustered best first, one sentence per source (two articles from one
 outlet or wire family count once: Article.source_key); a sentence joins a fact only if it
 fits the whole fact, and two facts merge when their sentences come from different sources
@@ -26,6 +27,8 @@ JOIN_SIM = FACT_SIM * 0.8  # a newcomer's mean similarity to a fact's sentences
 MIN_WORDS = 6
 NUMBER_BASE = 0.25  # pairs this similar get NUMBER_BONUS per shared figure (at most two)
 NUMBER_BONUS = 0.1
+NEGATION_PENALTY = 0.15  # one of two sentences negates: less likely the same fact
+NEGATION = re.compile(r"\b(?:not|never|no|cannot|neither|nor)\b|n['’]t\b", re.I)
 QUOTE_WORDS = 6  # a quotation this long, shared word for word, is one fact
 DATELINE = re.compile(r"^[A-Z][A-Z.'’/\- ]{2,}(?:,[^()\n]{0,40}?)?\s*(?:\([^)]{1,40}\))?\s*"
                       r"(?:--|-|—|–)\s+")
@@ -64,6 +67,8 @@ def run(state: StoryState) -> None:
             score += NUMBER_BONUS * min(2, len({n for n in shared if not _year(n)}))
         if quotes.get(i) and quotes.get(j) and quotes[i] & quotes[j]:
             score = max(score, FACT_SIM)
+        if bool(NEGATION.search(sents[i].text)) != bool(NEGATION.search(sents[j].text)):
+            score -= NEGATION_PENALTY  # "the airport was closed" / "has not closed"
         if score >= FACT_SIM:
             scored.append((score, i, j))
     scored.sort(key=lambda p: (-p[0], p[1], p[2]))

@@ -6,7 +6,8 @@ written differently, never two. Capitalised word runs (titles such as "President
 "Japanese Ambassador" stripped) are keyed twice:
 
 - an exact key (name_key): letters only, accents and case folded, common transliteration
-  pairs folded (kh/h, ph/f, ou/u, iy/yy/y, j/y, dh/d, q/k, w/v, ck/k, x/ks), doubled letters and a
+  pairs folded (qu/qv/kv, kh/h, ph/f, ou/u, iy/yy/y, j/y, dh/d, q/k, w/v, ck/k, x/ks), doubled
+  letters and a
   final "h" after a vowel dropped;
 - a loose key (loose_key): the exact key with every vowel alike and g/k alike, for names of
   six letters or more: vowels and the Arabic qaf are where transliterations disagree.
@@ -27,8 +28,9 @@ from digest.model import Difference, Value
 from digest.text import fold
 
 _CAP_RUN = re.compile(r"(?:[A-Z][\w’'\-]*[\w])(?:[\s\-](?:[A-Z][\w’'\-]*[\w]))*")
-_FOLDS = [("kh", "h"), ("ph", "f"), ("ou", "u"), ("yy", "y"), ("iy", "y"), ("ij", "y"),
-          ("ie", "y"), ("j", "y"), ("dh", "d"), ("q", "k"), ("ck", "k"), ("w", "v"),
+_FOLDS = [("qu", "kv"), ("qv", "kv"), ("kh", "h"), ("ph", "f"), ("ou", "u"), ("yy", "y"),
+          ("iy", "y"), ("ij", "y"), ("ie", "y"), ("j", "y"), ("dh", "d"), ("q", "k"), ("ck", "k"),
+          ("w", "v"),
           ("x", "ks")]
 _STOP_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They",
                "This", "That", "When", "However", "According", "Meanwhile", "While", "If",

@@ -10,7 +10,8 @@ when their sentences share context; small numbers (below 20) need close context.
 
 Words and digits are the same number ("two" = "2", "twenty-two" = "22", "30bn" = "30
 billion"). The hedge is kept: values that differ only by hedge ("about 11,000" vs "11,000")
-are not a difference; values whose hedged ranges cannot both be true ("129" vs "at least
+are not a difference, nor are "6%" and "5.8%" (one rounds the other); values whose hedged
+ranges cannot both be true ("129" vs "at least
 130") are a conflict; the rest differ but are compatible. A casualty count that only grows
 from earlier to later reports is "updated" (a toll that rose between versions).
 """
@@ -107,6 +108,7 @@ class Mention:
     unit_surface: str
     context: frozenset[str]  # stems of the sentence, minus the number and unit
     local: frozenset[str]  # stems of the words around the number
+    decimals: int = 0  # digits written after the decimal point ("5.8" -> 1)
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -129,6 +131,19 @@ def _value(num: str, scale: str | None) -> float | None:
     if scale:
         value *= SCALES[scale.lower()]
     return value
+
+
+_DIMENSIONS = {"high", "long", "deep", "wide", "tall", "away", "above", "below", "square",
+               "thick", "across", "apart", "underground"}
+
+
+def _noun_follows(after: str) -> bool:
+    """True when a content word follows: "500m reais" is money, "29m high" a length."""
+    m = re.match(r"\s+([A-Za-z][\w'’-]*)", after)
+    if not m:
+        return False
+    f = fold(m.group(1))
+    return f not in _STOP_NP and f not in _DIMENSIONS and f not in UNIT_KEYS
 
 
 def _tokens(text: str) -> list[str]:
@@ -257,8 +272,8 @@ def extract_mentions(s: Sentence) -> list[Mention]:
         value = _value(num, m.group("scale"))
         if value is None:
             continue
-        if m.group("cur") and fold(attached) in ("m", "k"):
-            value *= 1_000_000 if fold(attached) == "m" else 1_000  # "$5m", "£20k"
+        if fold(attached) in ("m", "k") and (m.group("cur") or _noun_follows(after)):
+            value *= 1_000_000 if fold(attached) == "m" else 1_000  # "$5m", "500m reais"
             attached = ""
         hedge = fold(m.group("hedge") or "")
         if hedge in ("over", "under") and prev in _PHRASAL:
@@ -300,8 +315,9 @@ def extract_mentions(s: Sentence) -> list[Mention]:
                           if f and f not in STOPWORDS and re.match(r"[a-z]", f)) - {
             stem(unit_surface)}
         skip = {stem(unit_surface), stem(unit)}
+        decimals = len(num.split(".")[1]) if "." in num and not m.group("scale") else 0
         out.append(Mention(s, surface, value, hedge, unit, unit_surface,
-                           frozenset(s.stems - skip), local))
+                           frozenset(s.stems - skip), local, decimals))
     return out
 
 
@@ -319,6 +335,8 @@ def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
         return ctx >= 0.12 or len(a.local & b.local) >= 2
     if small >= 20:
         return ctx >= 0.15 and bool(a.local & b.local)
+    if a.unit in TOLL_UNITS:
+        return ctx >= 0.15 or bool(a.local & b.local)  # a story has one toll of its own
     # small counts ("two" vs "three") are everywhere: the sentences must be about one thing
     return ctx >= 0.3 and state.stem_similarity(a.local, b.local) >= 0.3
 
@@ -347,6 +365,14 @@ def _groups(state: StoryState, mentions: list[Mention]) -> list[list[Mention]]:
     return [g for g in groups.values() if len({m.sentence.source for m in g}) >= 2]
 
 
+def rounded_alike(a: Mention, b: Mention) -> bool:
+    """True when one figure is the other rounded: "6 per cent" and "5.8%"."""
+    coarse, fine = (a, b) if a.decimals < b.decimals else (b, a)
+    if coarse.decimals == fine.decimals:
+        return False
+    return round(fine.value, coarse.decimals) == coarse.value
+
+
 def _rose(group: list[Mention]) -> bool:
     """True when every report of a lower count is older than every report of a higher one."""
     if group[0].unit not in TOLL_UNITS:
@@ -370,6 +396,8 @@ def run(state: StoryState) -> None:
         values = sorted({m.value for m in group})
         if len(values) < 2:
             continue
+        if all(x.value == y.value or rounded_alike(x, y) for x in group for y in group):
+            continue  # the same figure, rounded by some
         # one entry per distinct number; hedges of the same number are kept in the note
         by_value: dict[float, list[Mention]] = {}
         for m in group:
