@@ -94,3 +94,19 @@ def test_markdown_special_characters_stay_literal() -> None:
     art = parse_text("A headline here today\n1. not a list\n# not a heading *really*\n", "x")
     assert "\\1. not a list" in art.body_markdown
     assert "\\# not a heading \\*really\\*" in art.body_markdown
+
+
+def test_a_pipe_or_huge_file_is_refused_and_the_rest_imported(project: Path) -> None:
+    import os
+
+    fifo = project / "pipe.txt"
+    os.mkfifo(fifo)
+    huge = project / "huge.txt"
+    with huge.open("wb") as fh:  # sparse: 60 MB without writing them
+        fh.seek(60 * 1024 * 1024)
+        fh.write(b"x")
+    proc = run_digest("import", "--root", str(project), str(fifo), str(huge),
+                      str(SEEDS / "001_275daff4724fd889.txt"), check=False)
+    assert "not a regular file" in proc.stdout + proc.stderr
+    assert "file is too large" in proc.stdout + proc.stderr
+    assert len(list((project / "content" / "articles").glob("*.md"))) == 1

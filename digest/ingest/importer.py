@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,9 +53,25 @@ class ImportSummary:
         return out
 
 
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+
+
+def read_input_bytes(path: Path) -> bytes:
+    """An input file's bytes: regular files only (a FIFO or device would block or never
+    end) and at most MAX_INPUT_BYTES, with a message that says what to do."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file (a pipe, device or socket); save the article "
+                         "to a file and import that")
+    if st.st_size > MAX_INPUT_BYTES:
+        raise ValueError(f"file is too large ({st.st_size // (1024 * 1024)} MiB, the limit is "
+                         f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB); split it into articles")
+    return path.read_bytes()
+
+
 def read_text_file(path: Path) -> str:
     """Read a text file whatever its encoding (UTF-8 first, then detection)."""
-    data = path.read_bytes()
+    data = read_input_bytes(path)
     try:
         from digest.ingest.textcodec import decode_bytes  # richer detection when available
     except ImportError:  # pragma: no cover - textcodec ships with digest
@@ -69,7 +86,7 @@ def parse_input(path: Path, data: bytes | None = None) -> list[RawArticle]:
     does that, with per-line errors.
     """
     if data is None:
-        data = path.read_bytes()
+        data = read_input_bytes(path)
     kind = sniff_format(data, str(path))
     if kind == "html":
         return [parse_html(data, origin=str(path))]
@@ -178,7 +195,7 @@ class _Importer:
                 if not files:
                     raise ValueError("no importable files in this folder")
                 return [item for f in files for item in self.expand(str(f))]
-            data = path.read_bytes()
+            data = read_input_bytes(path)
             kind = sniff_format(data, name)
             if kind == "feed":
                 return self._feed_items(parse_feed(data, origin=name), name)
@@ -197,7 +214,7 @@ class _Importer:
                     data, _ctype = fetch_url(feed, timeout=self.opts.timeout)
                     items += self._feed_items(parse_feed(data, url=feed, origin=feed), feed)
                 else:
-                    items += self._feed_items(parse_feed(Path(feed).read_bytes(), origin=feed),
+                    items += self._feed_items(parse_feed(read_input_bytes(Path(feed)), origin=feed),
                                               feed)
             except (OSError, ValueError, FetchError) as exc:
                 self._fail(feed, exc)
