@@ -146,7 +146,9 @@ class StoryState:
                 for j in index[t]:
                     if j > s.index and source[j] != s.source:
                         shared[j] += w
-            for j, _w in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_PARTNERS]:
+            # rounded: a float sum in set order differs in its last bits between processes
+            for j, _w in sorted(shared.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[
+                    :MAX_PARTNERS]:
                 sim = self.sentence_similarity(s.index, j)
                 if sim >= ALIGN_MIN:
                     pairs.append((s.index, j, sim))
