@@ -13,6 +13,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -66,6 +67,17 @@ class BuildResult:
 _MAGIC = b"DGC1"
 
 
+@functools.cache
+def _code_version() -> str:
+    """digest's version plus a hash of its own source: any change to the code (a better
+    comparison rule, say) invalidates every cache, even without a version bump."""
+    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    package = Path(__file__).resolve().parent
+    for f in sorted(package.rglob("*.py")):
+        h.update(f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:20]
+
+
 def _cache_key() -> bytes | None:
     """A per-user secret that signs cache files: a planted .digest-cache file is never
     unpickled (pickle runs code). Kept outside the project, so a shared or cloned project
@@ -112,7 +124,7 @@ def _load_cache(path: Path) -> dict[str, Any]:
         if not hmac.compare_digest(signature, hmac.new(key, payload, "sha256").digest()):
             return {}
         data = pickle.loads(payload)
-        if isinstance(data, dict) and data.get("version") == (__version__, CACHE_FORMAT):
+        if isinstance(data, dict) and data.get("version") == _code_version():
             return data["entries"]
     except Exception:  # noqa: BLE001 - a missing or corrupt cache is simply empty
         pass
@@ -125,7 +137,7 @@ def _save_cache(path: Path, entries: dict[str, Any]) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps({"version": (__version__, CACHE_FORMAT), "entries": entries},
+        payload = pickle.dumps({"version": _code_version(), "entries": entries},
                                protocol=pickle.HIGHEST_PROTOCOL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
@@ -491,7 +503,7 @@ def _prune_empty_dirs(output: Path) -> None:
 
 def _global_key(cfg: Config, renderer: Renderer) -> str:
     """Everything every page depends on: digest's version, the config, the templates."""
-    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    h = hashlib.sha256(_code_version().encode())
     settings = {k: v for k, v in vars(cfg).items() if k != "root"}
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for d in renderer.template_dirs:
