@@ -316,7 +316,11 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
                 done += len(chunk)
                 if progress:
                     progress("compare", done, len(todo))
-        finally:
+        except BaseException:
+            if own:  # interrupted: do not wait for the queued stories
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
             if own:
                 pool.shutdown()
     else:

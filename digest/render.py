@@ -22,6 +22,7 @@ from digest.config import Config
 from digest.load import markdown_parser
 from digest.model import Article, Difference, Story
 from digest.text import slugify
+from digest.watch import is_ignored_name
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -159,7 +160,9 @@ class Renderer:
             if not static.is_dir():
                 continue
             for f in sorted(static.rglob("*")):
-                if f.is_file():
+                rel_parts = f.relative_to(static).parts
+                # editor swap/backup files and hidden files are never published
+                if f.is_file() and not any(is_ignored_name(p) for p in rel_parts):
                     rel = f.relative_to(static).as_posix()
                     data = f.read_bytes()
                     digest = hashlib.sha256(data).hexdigest()[:10]

@@ -110,3 +110,14 @@ def test_builds_do_not_depend_on_hash_seed(corpus: Path, tmp_path: Path) -> None
                        check=True, env=env, capture_output=True, timeout=300)
         sites.append(snapshot(project / "site"))
     assert sites[0] == sites[1]
+
+
+def test_editor_leftovers_in_the_theme_are_not_published(corpus: Path) -> None:
+    static = corpus / "templates" / "static"
+    shutil.copytree(Path(__file__).parent.parent / "templates", corpus / "templates")
+    (static / ".style.css.swp").write_bytes(b"swap")
+    (static / "style.css~").write_bytes(b"backup")
+    build(corpus)
+    published = [p.name for p in (corpus / "site" / "static").iterdir()]
+    assert any(name.startswith("style.") and name.endswith(".css") for name in published)
+    assert not any("swp" in name or name.endswith("~") for name in published), published
