@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from digest.compare.attribution import subject_phrase
-from digest.compare.state import Sentence, StoryState
+from digest.compare.state import Sentence, StoryState, group_scored_pairs
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, stem
 
@@ -315,24 +315,12 @@ def run(state: StoryState) -> None:
             if score:
                 pairs.append((score, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    group_of: dict[int, int] = {}
-    groups: list[list[int]] = []
-    for _score, i, j in pairs:
-        gi, gj = group_of.get(i), group_of.get(j)
-        if gi is None and gj is None:
-            group_of[i] = group_of[j] = len(groups)
-            groups.append([i, j])
-        elif (gi is None) != (gj is None):
-            g = gi if gi is not None else gj
-            new = j if gi is not None else i
-            members = groups[g]  # type: ignore[index]
-            if any(mentions[k].sentence.source == mentions[new].sentence.source
-                   for k in members):
-                continue
-            agree = sum(1 for k in members if _aligned(state, mentions[k], mentions[new]))
-            if 2 * agree >= len(members):
-                members.append(new)
-                group_of[new] = g  # type: ignore[assignment]
+    def agrees_with_most(members: list[int], new: int) -> bool:
+        agree = sum(1 for k in members if _aligned(state, mentions[k], mentions[new]))
+        return 2 * agree >= len(members)
+
+    groups = group_scored_pairs(pairs, lambda k: mentions[k].sentence.source,
+                                agrees_with_most)
     for members in groups:
         _report(state, [mentions[k] for k in sorted(members)])
 

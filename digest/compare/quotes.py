@@ -22,7 +22,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from digest.compare.state import Sentence, StoryState
+from digest.compare.state import Sentence, StoryState, group_scored_pairs
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, content_stems, fold, spelling_key, stem
 
@@ -119,21 +119,7 @@ def run(state: StoryState) -> None:
             if score:
                 pairs.append((score, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    group_of: dict[int, int] = {}
-    groups: list[list[int]] = []
-    for _weight, i, j in pairs:
-        gi, gj = group_of.get(i), group_of.get(j)
-        if gi is None and gj is None:
-            group_of[i] = group_of[j] = len(groups)
-            groups.append([i, j])
-        elif (gi is None) != (gj is None):
-            g = gi if gi is not None else gj
-            new = j if gi is not None else i
-            members = groups[g]  # type: ignore[index]
-            if any(quotes[k].sentence.source == quotes[new].sentence.source for k in members):
-                continue
-            members.append(new)
-            group_of[new] = g  # type: ignore[assignment]
+    groups = group_scored_pairs(pairs, lambda k: quotes[k].sentence.source)
     for members in groups:
         _report(state, [quotes[k] for k in sorted(members)])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -193,3 +194,33 @@ def _idf(sets: object) -> dict[str, float]:
         n += 1
     n = max(n, MIN_IDF_SENTENCES)
     return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+
+
+def group_scored_pairs(
+    pairs: Sequence[tuple[float, int, int]],
+    source_of: Callable[[int], str],
+    fits: Callable[[list[int], int], bool] | None = None,
+) -> list[list[int]]:
+    """Greedy groups of items from (score, i, j) pairs sorted best first.
+
+    A pair of ungrouped items founds a group; a pair with one grouped item brings the other
+    into that group when no member has its source and `fits(members, item)` agrees. Groups
+    never merge, so one weak link cannot chain two points into one.
+    """
+    group_of: dict[int, int] = {}
+    groups: list[list[int]] = []
+    for _score, i, j in pairs:
+        gi, gj = group_of.get(i), group_of.get(j)
+        if gi is None and gj is None:
+            group_of[i] = group_of[j] = len(groups)
+            groups.append([i, j])
+        elif gi is None or gj is None:
+            g, new = (gi, j) if gi is not None else (gj, i)
+            assert g is not None
+            members = groups[g]
+            if any(source_of(k) == source_of(new) for k in members):
+                continue
+            if fits is None or fits(members, new):
+                members.append(new)
+                group_of[new] = g
+    return groups
