@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import run_digest
+from tests.conftest import local_http_server, run_digest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -42,13 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def web():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server(_Handler) as base:
+        yield base
 
 
 def serve(path: str, body: str | bytes, ctype: str = "text/html; charset=utf-8", status=200):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from digest.ingest.html import (
     strip_site_suffix,
 )
 from digest.ingest.textcodec import decode_bytes, normalize_text
+from tests.conftest import local_http_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -492,13 +492,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server(_Handler) as base:
+        yield base
 
 
 def test_fetch_ok_with_user_agent(server):
