@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from digest.compare.attribution import subject_phrase
-from digest.compare.state import Sentence, StoryState, group_scored_pairs
+from digest.compare.state import Sentence, StoryState, group_scored_pairs, scored_pairs
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, stem
 
@@ -308,13 +308,7 @@ def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
 
 def run(state: StoryState) -> None:
     mentions = [d for s in state.sentences for d in extract_dates(s)][:MAX_MENTIONS]
-    pairs = []
-    for i, a in enumerate(mentions):
-        for j in range(i + 1, len(mentions)):
-            score = _aligned(state, a, mentions[j])
-            if score:
-                pairs.append((score, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    pairs = scored_pairs(mentions, lambda a, b: _aligned(state, a, b))
     def agrees_with_most(members: list[int], new: int) -> bool:
         agree = sum(1 for k in members if _aligned(state, mentions[k], mentions[new]))
         return 2 * agree >= len(members)

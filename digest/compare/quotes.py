@@ -22,7 +22,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from digest.compare.state import Sentence, StoryState, group_scored_pairs
+from digest.compare.state import Sentence, StoryState, group_scored_pairs, scored_pairs
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, content_stems, fold, spelling_key, stem
 
@@ -112,13 +112,7 @@ def run(state: StoryState) -> None:
         quotes.extend(extract_quotes(s, state.previous(s)))
         if len(quotes) >= MAX_QUOTES:
             break
-    pairs = []
-    for i, a in enumerate(quotes):
-        for j in range(i + 1, len(quotes)):
-            score = _score(state, a, quotes[j])
-            if score:
-                pairs.append((score, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    pairs = scored_pairs(quotes, lambda a, b: _score(state, a, b))
     groups = group_scored_pairs(pairs, lambda k: quotes[k].sentence.source)
     for members in groups:
         _report(state, [quotes[k] for k in sorted(members)])

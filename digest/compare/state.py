@@ -7,9 +7,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from digest.model import Article, Difference, Evidence, Fact
 from digest.text import content_lemmas, split_sentences, stem, words
+
+T = TypeVar("T")
 
 MAX_SENTENCES_PER_ARTICLE = 80
 # A large story (dozens of articles) is compared on the first sentences of each article only
@@ -194,6 +197,19 @@ def _idf(sets: object) -> dict[str, float]:
         n += 1
     n = max(n, MIN_IDF_SENTENCES)
     return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+
+
+def scored_pairs(items: Sequence[T], score: Callable[[T, T], float]
+                 ) -> list[tuple[float, int, int]]:
+    """(score, i, j) for every pair of items that scores above zero, best first."""
+    pairs = []
+    for i, a in enumerate(items):
+        for j in range(i + 1, len(items)):
+            value = score(a, items[j])
+            if value:
+                pairs.append((value, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return pairs
 
 
 def group_scored_pairs(
