@@ -13,6 +13,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import hmac
@@ -34,7 +35,13 @@ from digest import __version__
 from digest.compare import StoryAnalysis, compare_story
 from digest.config import Config, load_config
 from digest.group import article_terms, group_into_stories
-from digest.load import ArticleError, find_article_files, read_article_file, read_story_note
+from digest.load import (
+    ArticleError,
+    ParsedArticle,
+    find_article_files,
+    read_article_file,
+    read_story_note,
+)
 from digest.model import Article, Problem, Story
 from digest.render import Renderer
 from digest.search import SearchIndex
@@ -67,13 +74,55 @@ class BuildResult:
 _MAGIC = b"DGC1"
 
 
-@functools.cache
-def _code_version() -> str:
-    """digest's version plus a hash of its own source: any change to the code (a better
-    comparison rule, say) invalidates every cache, even without a version bump."""
-    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+# What each cache's entries are computed by: a cache is trusted only while the source of
+# these modules and of every digest module they import (found by reading their imports) is
+# unchanged. An edit to a template or to the site code then keeps the costly comparisons.
+STAGE_MODULES: dict[str, tuple[str, ...]] = {
+    "articles": ("digest.load", "digest.group"),
+    "analyses": ("digest.compare",),
+}
+
+
+def _module_file(package: Path, name: str) -> Path | None:
+    """digest.compare -> .../digest/compare/__init__.py; None for a name that is no module."""
+    base = package.joinpath(*name.split(".")[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file() and candidate.is_relative_to(package):
+            return candidate
+    return None
+
+
+def module_closure(roots: Iterable[str]) -> list[Path]:
+    """The source files of the given digest modules and of every digest module they import,
+    transitively (read from their import statements, nothing is imported)."""
     package = Path(__file__).resolve().parent
-    for f in sorted(package.rglob("*.py")):
+    seen: dict[str, Path] = {}
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        path = _module_file(package, name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.split(".")[0] == "digest"]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                    and node.module.split(".")[0] == "digest":
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names]
+    return sorted(set(seen.values()))
+
+
+@functools.cache
+def _code_version(stage: str | None = None) -> str:
+    """digest's version plus a hash of the source a stage depends on (all of digest when
+    stage is None): a change to that code (a better comparison rule, say) invalidates the
+    stage's cache, even without a version bump."""
+    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}:{stage}".encode())
+    package = Path(__file__).resolve().parent
+    files = module_closure(STAGE_MODULES[stage]) if stage else sorted(package.rglob("*.py"))
+    for f in files:
         h.update(f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:20]
 
@@ -112,7 +161,7 @@ def _cache_key_once(path: Path) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def _load_cache(path: Path) -> dict[str, Any]:
+def _load_cache(path: Path, stage: str | None) -> dict[str, Any]:
     key = _cache_key()
     if key is None:
         return {}
@@ -124,20 +173,20 @@ def _load_cache(path: Path) -> dict[str, Any]:
         if not hmac.compare_digest(signature, hmac.new(key, payload, "sha256").digest()):
             return {}
         data = pickle.loads(payload)
-        if isinstance(data, dict) and data.get("version") == _code_version():
+        if isinstance(data, dict) and data.get("version") == _code_version(stage):
             return data["entries"]
     except Exception:  # noqa: BLE001 - a missing or corrupt cache is simply empty
         pass
     return {}
 
 
-def _save_cache(path: Path, entries: dict[str, Any]) -> None:
+def _save_cache(path: Path, entries: dict[str, Any], stage: str | None) -> None:
     key = _cache_key()
     if key is None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps({"version": _code_version(), "entries": entries},
+        payload = pickle.dumps({"version": _code_version(stage), "entries": entries},
                                protocol=pickle.HIGHEST_PROTOCOL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
@@ -184,19 +233,11 @@ def recover_interrupted(output: Path) -> None:
 
 # --- load -------------------------------------------------------------------------------
 
-@dataclass
-class _Parsed:
-    stat: tuple[int, int]
-    article: Article
-    warnings: list[Problem]
-    terms: Counter[str]
-
-
 def load_articles(cfg: Config, cache: dict[str, Any] | None = None
                   ) -> tuple[list[Article], list[Problem], dict[str, Counter[str]]]:
     """Every article under content/; a bad file is a Problem, never a crash.
 
-    `cache` (rel path -> _Parsed) is read and updated in place when given.
+    `cache` (rel path -> ParsedArticle) is read and updated in place when given.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
@@ -215,7 +256,7 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None
         except OSError:
             stat = (0, -1)
         hit = cache.get(rel) if cache is not None else None
-        if isinstance(hit, _Parsed) and hit.stat == stat and stat[1] >= 0:
+        if isinstance(hit, ParsedArticle) and hit.stat == stat and stat[1] >= 0:
             parsed = hit
         else:
             try:
@@ -225,7 +266,7 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None
                 if cache is not None:
                     cache.pop(rel, None)
                 continue
-            parsed = _Parsed(stat, article, warnings, article_terms(article))
+            parsed = ParsedArticle(stat, article, warnings, article_terms(article))
             if cache is not None:
                 cache[rel] = parsed
         problems.extend(parsed.warnings)
@@ -550,7 +591,7 @@ class Builder:
         if not self.use_cache:
             caches: dict[str, dict[str, Any]] = {n: {} for n in paths}
         elif self._caches is None:
-            caches = {n: _load_cache(p) for n, p in paths.items()}
+            caches = {n: _load_cache(p, _stage(n)) for n, p in paths.items()}
         else:
             caches = self._caches
         articles, problems, terms = load_articles(cfg, caches["articles"])
@@ -575,7 +616,7 @@ class Builder:
         if self.use_cache:
             self._caches = caches
             for name, path in paths.items():
-                _save_cache(path, caches[name])
+                _save_cache(path, caches[name], _stage(name))
         t5 = time.perf_counter()
         result.problems.extend(stats.problems)
         result.written_paths = stats.written
@@ -586,6 +627,10 @@ class Builder:
         result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
                           "render+write": t4 - t3, "cache": t5 - t4}
         return result
+
+
+def _stage(cache: str) -> str | None:
+    return cache if cache in STAGE_MODULES else None
 
 
 def _counting(specs: Iterable[PageSpec], progress: Progress | None) -> Iterator[PageSpec]:

@@ -7,6 +7,8 @@ import hashlib
 import os
 import re
 import stat
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,17 @@ try:  # libyaml's C loader is several times faster; still a *safe* loader
 except AttributeError:  # pragma: no cover - pyyaml built without libyaml
     _BaseLoader = yaml.SafeLoader
 
+
+
+@dataclass
+class ParsedArticle:
+    """An article as the build caches it: the file's (mtime_ns, size) when read, the article,
+    its warnings, and its grouping terms (digest.group.article_terms)."""
+
+    stat: tuple[int, int]
+    article: Article
+    warnings: list[Problem]
+    terms: Counter[str]
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, except that a date-looking value that is no real date (2025-13-45)

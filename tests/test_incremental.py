@@ -121,3 +121,19 @@ def test_editor_leftovers_in_the_theme_are_not_published(corpus: Path) -> None:
     published = [p.name for p in (corpus / "site" / "static").iterdir()]
     assert any(name.startswith("style.") and name.endswith(".css") for name in published)
     assert not any("swp" in name or name.endswith("~") for name in published), published
+
+
+def test_each_cache_depends_on_the_code_that_computes_it() -> None:
+    """A template or site change keeps the comparisons; a comparison change drops them."""
+    from digest.build import STAGE_MODULES, module_closure
+
+    package = Path(__file__).parents[1] / "digest"
+    compare = {p.relative_to(package).as_posix() for p in
+               module_closure(STAGE_MODULES["analyses"])}
+    rules = {f"compare/{p.name}" for p in (package / "compare").glob("*.py")}
+    assert rules <= compare  # every rule module, found through compare/__init__'s imports
+    assert {"text.py", "model.py"} <= compare
+    assert not {"render.py", "site.py", "build.py", "serve.py"} & compare
+    articles = {p.name for p in module_closure(STAGE_MODULES["articles"])}
+    assert {"load.py", "group.py", "model.py", "text.py"} <= articles
+    assert "render.py" not in articles
