@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -43,9 +44,9 @@ from digest.load import (
     read_story_note,
 )
 from digest.model import Article, Problem, Story
-from digest.render import Renderer
+from digest.render import Renderer, default_theme_dir
 from digest.search import SearchIndex
-from digest.site import PageSpec, site_pages
+from digest.site import PageMemo, PageSpec, site_pages
 from digest.text import slugify
 
 CACHE_FORMAT = 1
@@ -375,10 +376,20 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
     return [r for r in results if r is not None]
 
 
+StoryMemo = dict[str, tuple[tuple[Any, ...], Story]]
+
+
 def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
-                 notes: dict[str, dict]) -> list[Story]:
+                 notes: dict[str, dict], memo: StoryMemo | None = None) -> list[Story]:
+    """Stories from groups and their analyses, newest first.
+
+    With `memo` (the dev server's), a story whose id, article objects, analysis object and
+    note are the very ones of the previous build is the previous Story object, so that
+    what the site derived from it (cards, page keys: site.PageMemo) is reused.
+    """
     stories: list[Story] = []
     used: set[str] = set()
+    fresh: StoryMemo = {}
     for members, analysis in zip(groups, analyses, strict=True):
         # a pinned id wins (whichever member carries it); else the first report's id
         sid = next((a.story for a in members if a.story), None) or members[0].id
@@ -386,14 +397,26 @@ def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
         while sid in used:  # a pinned id that equals an unpinned story's article id
             sid, n = f"{base}-{n}", n + 1
         used.add(sid)
+        note = notes.get(sid)
+        same = (analysis, *members, note and (note["title"], note["note_html"]))
+        old = memo.get(sid) if memo is not None else None
+        if old is not None and len(old[0]) == len(same) and all(
+                x is y or x == y and isinstance(x, tuple | None) for x, y in
+                zip(old[0], same, strict=True)):
+            fresh[sid] = old
+            stories.append(old[1])
+            continue
         story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
                       facts=analysis.facts, differences=analysis.differences)
-        note = notes.get(sid)
         if note:
             if note["title"]:
                 story.title, story.title_from_editor = note["title"], True
             story.note_html = note["note_html"]
+        fresh[sid] = (same, story)
         stories.append(story)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     stories.sort(key=lambda s: (-(s.last_published or date.min).toordinal(), s.id))
     return stories
 
@@ -564,19 +587,61 @@ class Builder:
     """A build engine; keeps its caches in memory between rebuilds (for `digest serve`).
 
     `build()` always produces exactly what a clean full build of the same content would.
+    Between builds of one Builder it also reuses what provably did not change: the Renderer
+    (same settings, same theme files), the grouping (the same articles with the very same
+    term counts), Story objects and the page keys derived from them (site.PageMemo).
+
+    `defer=True` (the dev server) leaves the search index and the disk caches to
+    `update_search()` and `save_caches()`, which the server runs once pages are told to
+    reload.
     """
 
     def __init__(self, root: Path, base_url: str | None = None, in_place: bool = False,
-                 use_cache: bool = True, progress: Progress | None = None):
+                 use_cache: bool = True, progress: Progress | None = None,
+                 defer: bool = False):
         self.root = root
         self.progress = progress
         self.base_url = base_url
         self.in_place = in_place
         self.use_cache = use_cache
+        self.defer = defer
         self._caches: dict[str, dict[str, Any]] | None = None
+        self._cfg: Config | None = None
+        self._renderer: tuple[tuple[Any, ...], Renderer, str] | None = None
+        self._groups: tuple[tuple[Any, ...], list[Counter[str]], list[list[str]]] | None = None
+        self._stories: StoryMemo = {}
+        self._pages = PageMemo()
+        self.search_stale = False
+        self.caches_dirty = False
 
     def _cache_paths(self, cfg: Config) -> dict[str, Path]:
         return {name: cfg.cache / f"{name}.pickle" for name in ("articles", "analyses", "pages")}
+
+    def _renderer_for(self, cfg: Config) -> tuple[Renderer, str]:
+        """The Renderer and global page key, made again only when settings or theme changed."""
+        settings = json.dumps({k: v for k, v in vars(cfg).items()}, sort_keys=True,
+                              default=str)
+        sig = (settings, _theme_snapshot(cfg))
+        if self._renderer is None or self._renderer[0] != sig:
+            renderer = Renderer(cfg)
+            self._renderer = (sig, renderer, _global_key(cfg, renderer))
+        return self._renderer[1], self._renderer[2]
+
+    def _group(self, cfg: Config, articles: list[Article], terms: dict[str, Counter[str]]
+               ) -> list[list[Article]]:
+        """group_into_stories, or the previous grouping when its every input is the same:
+        the same articles (id, path, date, story pin) with the very same term counts."""
+        sig = (cfg.group_window_days, *((a.id, a.path, a.published, a.story)
+                                        for a in articles))
+        counts = [terms[a.id] for a in articles]
+        memo = self._groups
+        if memo is not None and memo[0] == sig and all(
+                x is y for x, y in zip(memo[1], counts, strict=True)):
+            by_id = {a.id: a for a in articles}
+            return [[by_id[i] for i in ids] for ids in memo[2]]
+        groups = group_into_stories(articles, window_days=cfg.group_window_days, terms=terms)
+        self._groups = (sig, counts, [[a.id for a in g] for g in groups])
+        return groups
 
     def build(self, changed: set[Path] | None = None) -> BuildResult:
         """Build the site. `changed` is a hint only; correctness never depends on it.
@@ -586,7 +651,7 @@ class Builder:
         result = BuildResult()
         t0 = time.perf_counter()
         cfg = load_config(self.root, base_url=self.base_url)
-        renderer = Renderer(cfg)
+        renderer, global_key = self._renderer_for(cfg)
         paths = self._cache_paths(cfg)
         if not self.use_cache:
             caches: dict[str, dict[str, Any]] = {n: {} for n in paths}
@@ -599,24 +664,28 @@ class Builder:
         result.problems = problems + note_problems
         result.articles = articles
         t1 = time.perf_counter()
-        groups = group_into_stories(articles, window_days=cfg.group_window_days, terms=terms)
+        groups = self._group(cfg, articles, terms)
         t2 = time.perf_counter()
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
-        result.stories = make_stories(groups, analyses, notes)
+        result.stories = make_stories(groups, analyses, notes, self._stories)
         t3 = time.perf_counter()
-        specs = _counting(site_pages(cfg, renderer, result.stories), self.progress)
+        specs = _counting(site_pages(cfg, renderer, result.stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         if not self.in_place:
             recover_interrupted(cfg.output)
         writer = write_site_in_place if self.in_place else write_site_swap
-        stats, new_manifest = writer(cfg.output, specs, manifest, _global_key(cfg, renderer),
-                                     SearchIndex(cfg, use_cache=self.use_cache))
+        search = SearchIndex(cfg, use_cache=self.use_cache)
+        stats, new_manifest = writer(cfg.output, specs, manifest, global_key,
+                                     search.deferred() if self.defer else search)
         caches["pages"] = new_manifest
         t4 = time.perf_counter()
+        self._cfg = cfg
         if self.use_cache:
             self._caches = caches
-            for name, path in paths.items():
-                _save_cache(path, caches[name], _stage(name))
+            self.caches_dirty = True
+            if not self.defer:
+                self.save_caches()
+        self.search_stale = self.search_stale or bool(stats.written or stats.removed)
         t5 = time.perf_counter()
         result.problems.extend(stats.problems)
         result.written_paths = stats.written
@@ -627,6 +696,42 @@ class Builder:
         result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
                           "render+write": t4 - t3, "cache": t5 - t4}
         return result
+
+    def save_caches(self) -> None:
+        """Write the in-memory caches to .digest-cache/ (the next process starts warm)."""
+        if self._caches is None or self._cfg is None or not self.caches_dirty:
+            return
+        for name, path in self._cache_paths(self._cfg).items():
+            _save_cache(path, self._caches[name], _stage(name))
+        self.caches_dirty = False
+
+    def update_search(self, cancel: threading.Event | None = None) -> list[Problem]:
+        """Re-index the site for search after deferred builds; problems if it failed.
+
+        Raises SearchCancelled when `cancel` is set meanwhile (a newer build started)."""
+        if self._cfg is None or not self.search_stale:
+            return []
+        stats = _WriteStats()
+        index = SearchIndex(self._cfg, use_cache=self.use_cache, cancel=cancel)
+        _run_postprocess(index, self._cfg.output, stats)
+        self.search_stale = False
+        return stats.problems
+
+
+def _theme_snapshot(cfg: Config) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every file of the theme folders: changes when one does."""
+    dirs = [cfg.templates] if cfg.templates.is_dir() else []
+    dirs.append(default_theme_dir())
+    out = []
+    for d in dirs:
+        for dirpath, _dirs, files in os.walk(d):
+            for name in files:
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                out.append((os.path.join(dirpath, name), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
 
 
 def _stage(cache: str) -> str | None:

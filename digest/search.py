@@ -18,6 +18,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
 from digest.config import Config
@@ -55,14 +58,35 @@ def pagefind_available() -> bool:
     return True
 
 
-def run_pagefind(site_dir: Path, out_dir: Path) -> None:
-    """Index site_dir's HTML into out_dir with the Pagefind binary the pip package ships."""
+class SearchCancelled(Exception):
+    """A newer build started while the index was being made (the dev server)."""
+
+
+def run_pagefind(site_dir: Path, out_dir: Path, cancel: threading.Event | None = None,
+                 timeout: float = 600) -> None:
+    """Index site_dir's HTML into out_dir with the Pagefind binary the pip package ships.
+
+    Setting `cancel` stops Pagefind and raises SearchCancelled."""
     cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
            "--output-path", str(out_dir), "--silent"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise RuntimeError(f"pagefind failed ({proc.returncode}): "
-                           f"{(proc.stderr or proc.stdout).strip()[-2000:]}")
+    with tempfile.TemporaryFile() as log, subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT) as proc:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                code = proc.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():
+                    proc.kill()
+                    raise SearchCancelled() from None
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    raise RuntimeError(f"pagefind took longer than {timeout:.0f}s") from None
+        if code != 0:
+            log.seek(0)
+            text = log.read().decode("utf-8", "replace").strip()[-2000:]
+            raise RuntimeError(f"pagefind failed ({code}): {text}")
 
 
 def _files(folder: Path, rel_to: Path) -> list[str]:
@@ -78,10 +102,17 @@ class SearchIndex:
 
     owns = (BUNDLE_DIR + "/",)
 
-    def __init__(self, cfg: Config, use_cache: bool = True):
+    def __init__(self, cfg: Config, use_cache: bool = True,
+                 cancel: threading.Event | None = None):
         self.cfg = cfg
         self.use_cache = use_cache
+        self.cancel = cancel
         self.enabled = bool(getattr(cfg, "search", True))
+
+    def deferred(self) -> _Deferred:
+        """A stand-in that keeps the index folder and does nothing (the dev server updates
+        the index after pages reload: Builder.update_search)."""
+        return _Deferred()
 
     def __call__(self, site_dir: Path) -> list[str]:
         bundle = site_dir / BUNDLE_DIR
@@ -104,7 +135,7 @@ class SearchIndex:
         fresh = site_dir.with_name(f".{site_dir.name}.pagefind-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
         try:
-            run_pagefind(site_dir, fresh)
+            run_pagefind(site_dir, fresh, self.cancel)
             old = site_dir.with_name(f".{site_dir.name}.pagefind-old-{os.getpid()}")
             if bundle.exists():
                 os.replace(bundle, old)
@@ -115,6 +146,14 @@ class SearchIndex:
         if self.use_cache:
             _write(stamp, _stamp(key, bundle))
         return _files(bundle, site_dir)
+
+
+class _Deferred:
+    owns = SearchIndex.owns
+
+    def __call__(self, site_dir: Path) -> list[str]:
+        bundle = site_dir / BUNDLE_DIR
+        return _files(bundle, site_dir) if bundle.is_dir() else []
 
 
 def _stamp(key: str, bundle: Path) -> str:

@@ -41,6 +41,7 @@ from digest.livereload import (
     sse_message,
 )
 from digest.render import TemplateProblem
+from digest.search import SearchCancelled
 from digest.watch import Debouncer, ProjectWatcher, WatchPaths
 
 CONTENT_TYPES = {
@@ -77,6 +78,7 @@ CONTENT_TYPES = {
 # How long a request waits for a running build before giving up with 503.
 REQUEST_BUILD_WAIT = 300.0
 MAX_LISTED = 3  # changed paths named in the terminal line
+BACKGROUND_AFTER = 0.3  # quiet seconds before the search index and caches catch up
 
 
 def content_type(path: str, head: bytes = b"") -> str:
@@ -194,6 +196,7 @@ class LiveServer:
         self.token = secrets.token_hex(4)  # tells a restarted server from the old one
         self.build_no = 0  # bumped whenever open pages are told to update
         self.builds = 0  # build attempts, for /__digest/status and the tests
+        self.search_updates = 0  # search index runs after deferred builds
         self.building = False
         self.errors: list[dict[str, Any]] = []
         self.site_lock = SiteLock()
@@ -214,7 +217,9 @@ class LiveServer:
         # whole staging copy in costs a hard link and an unlink per file on every rebuild
         # (10 of 36 s for 1,000 articles); the site lock already keeps requests out while
         # a build runs, so they never see a half-updated site.
-        self.builder = Builder(self.root, base_url=self.url, in_place=in_place)
+        # Deferred: the search index and the disk caches are brought up to date once the
+        # pages have reloaded and no change is waiting (_rebuild_loop), never before.
+        self.builder = Builder(self.root, base_url=self.url, in_place=in_place, defer=True)
         self.watcher = ProjectWatcher(WatchPaths.from_config(self.cfg), self.debouncer.add,
                                       poll=poll, poll_interval=poll_interval)
         self._thread: threading.Thread | None = None
@@ -262,18 +267,44 @@ class LiveServer:
             child.terminate()
         if self._thread:
             self._thread.join(timeout=30)  # let a running build finish writing
+        if self._thread is None or not self._thread.is_alive():
+            try:  # the next start is warm (the search index is made by the next build)
+                self.builder.save_caches()
+            except Exception:  # noqa: BLE001 - a cache only saves time
+                traceback.print_exc(file=self.out)
 
     # --- rebuilding ----------------------------------------------------------------------
 
     def _rebuild_loop(self) -> None:
         while not self._stop.is_set():
-            batch = self.debouncer.take()
+            behind = self.builder.search_stale or self.builder.caches_dirty
+            batch = self.debouncer.take(idle=BACKGROUND_AFTER if behind else None)
             if batch is None:
                 return
             try:
-                self.rebuild(batch)
+                if batch:
+                    self.rebuild(batch)
+                else:
+                    self._catch_up()
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 traceback.print_exc(file=self.out)
+
+    def _catch_up(self) -> None:
+        """Quiet for a moment: re-index for search, then save the caches. A change stops
+        the search index at once (it runs again after the next build)."""
+        if self.builder.search_stale:
+            start = time.perf_counter()
+            try:
+                problems = self.builder.update_search(cancel=self.debouncer.activity)
+            except SearchCancelled:
+                return
+            for p in problems:
+                print(f"    {p}", file=self.out, flush=True)
+            self.search_updates += 1
+            print(f"[{time.strftime('%H:%M:%S')}] search index updated in "
+                  f"{time.perf_counter() - start:.2f}s", file=self.out, flush=True)
+        elif self.builder.caches_dirty:
+            self.builder.save_caches()
 
     def rebuild(self, batch: dict[Path, str] | None) -> BuildResult | None:
         """One build (batch None: the first, full one), then tell the open pages."""
@@ -445,6 +476,8 @@ class LiveServer:
 
     def status(self) -> dict[str, Any]:
         return {"build": self.build_id, "builds": self.builds, "building": self.building,
+                "search_stale": self.builder.search_stale,
+                "search_updates": self.search_updates,
                 "errors": self.errors, "clients": len(self.hub)}
 
 

@@ -266,16 +266,74 @@ def _feed_entries(cfg: Config, renderer: Renderer, cards: list[dict[str, Any]]
     return entries
 
 
-def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterator[PageSpec]:
+class PageMemo:
+    """What `site_pages` learnt about each story in the previous build of one process (the
+    dev server's): its card, and the path and key of its story and article pages.
+
+    Valid while the very same Story object (the build reuses it when neither its articles
+    nor its analysis nor its note changed), the same Renderer and the same outlet paths come
+    back; then the pages' contexts are neither built nor fingerprinted again. Pages are
+    rendered from a freshly built context if they must be written at all.
+    """
+
+    def __init__(self) -> None:
+        self.scope: tuple[int, tuple[tuple[str, str], ...]] | None = None
+        self.stories: dict[int, tuple[Story, dict[str, Any], list[tuple[str, str | None]]]] = {}
+
+    def begin(self, renderer: Renderer, outlets: Outlets) -> None:
+        scope = (id(renderer), tuple(sorted(outlets._paths.items())))
+        if scope != self.scope:
+            self.stories.clear()
+            self.scope = scope
+
+    def get(self, story: Story) -> tuple[dict[str, Any], list[tuple[str, str | None]]] | None:
+        hit = self.stories.get(id(story))
+        return (hit[1], hit[2]) if hit is not None and hit[0] is story else None
+
+    def keep(self, stories: list[Story]) -> None:
+        """Forget stories that are gone (their ids could be reused by new objects)."""
+        alive = {id(s) for s in stories}
+        for k in [k for k in self.stories if k not in alive]:
+            del self.stories[k]
+
+
+def _story_specs(renderer: Renderer, story: Story, card: dict[str, Any], outlets: Outlets,
+                 helpers: dict[str, Any]) -> list[PageSpec]:
+    """The story's page and its articles' pages."""
+    specs = [_spec(renderer, "story.html", story_path(story) + "index.html", story=story,
+                   card=card, matrix=agreement_matrix(story, outlets),
+                   timeline=timeline(story, outlets),
+                   single_source=single_source(story, outlets),
+                   value_letter=value_letter, **helpers)]
+    for article in story.articles:
+        others = [article_link(a, outlets) for a in story.articles if a.id != article.id]
+        specs.append(_spec(renderer, "article.html", article_path(article) + "index.html",
+                           article=article, source_href=outlets.path(article.source),
+                           story=card, others=others, **helpers))
+    return specs
+
+
+def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], bytes]:
+    def make() -> bytes:
+        return next(s for s in make_all() if s.path == path).make()
+    return make
+
+
+def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
+               memo: PageMemo | None = None) -> Iterator[PageSpec]:
     """Every output file of the site, in a deterministic order."""
-    story_of: dict[str, Story] = {a.id: s for s in stories for a in s.articles}
     outlets = Outlets(stories)
+    if memo is not None:
+        memo.begin(renderer, outlets)
+        memo.keep(stories)
     by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
     for s in stories:
         for src in s.sources:
             by_source.setdefault(src.casefold(), []).append(s)
     sources = sorted(by_source, key=lambda k: (k, outlets.names[k]))
-    cards = {s.id: story_card(s, outlets) for s in stories}
+    hits = {s.id: memo.get(s) for s in stories} if memo is not None else {}
+    cards = {s.id: hits[s.id][0] if hits.get(s.id) else story_card(s, outlets)
+             for s in stories}
     search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
                "source_path": source_path}
@@ -292,18 +350,18 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story]) -> Iterato
 
     for story in stories:
         urls.append((renderer.abs_url(story_path(story)), story.last_published))
-        yield _spec(renderer, "story.html", story_path(story) + "index.html", story=story,
-                    card=cards[story.id], matrix=agreement_matrix(story, outlets),
-                    timeline=timeline(story, outlets),
-                    single_source=single_source(story, outlets),
-                    value_letter=value_letter, **helpers)
-        for article in story.articles:
-            home = story_of[article.id]
-            others = [article_link(a, outlets) for a in home.articles if a.id != article.id]
-            urls.append((renderer.abs_url(article_path(article)), article.published))
-            yield _spec(renderer, "article.html", article_path(article) + "index.html",
-                        article=article, source_href=outlets.path(article.source),
-                        story=cards[home.id], others=others, **helpers)
+        urls.extend((renderer.abs_url(article_path(a)), a.published) for a in story.articles)
+        hit = hits.get(story.id)
+        if hit is not None:
+            def make_all(story: Story = story) -> list[PageSpec]:
+                return _story_specs(renderer, story, cards[story.id], outlets, helpers)
+            for path, key in hit[1]:
+                yield PageSpec(path, key, _lazy(make_all, path))
+            continue
+        specs = _story_specs(renderer, story, cards[story.id], outlets, helpers)
+        if memo is not None:
+            memo.stories[id(story)] = (story, cards[story.id], [(s.path, s.key) for s in specs])
+        yield from specs
 
     source_rows = []
     for key in sources:

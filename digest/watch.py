@@ -114,9 +114,11 @@ class Debouncer:
         self._pending: dict[Path, str] = {}
         self._first = self._last = 0.0
         self._closed = False
+        self.activity = threading.Event()  # set by every change: stops background work
 
     def add(self, path: Path, action: str) -> None:
         with self._cond:
+            self.activity.set()
             now = time.monotonic()
             if not self._pending:
                 self._first = now
@@ -124,9 +126,14 @@ class Debouncer:
             self._pending[path] = _merge(self._pending.get(path), action)
             self._cond.notify_all()
 
-    def take(self) -> dict[Path, str] | None:
-        """Block until a batch is ready; None once closed."""
+    def take(self, idle: float | None = None) -> dict[Path, str] | None:
+        """Block until a batch is ready; None once closed; an empty batch when `idle`
+        seconds passed without any change."""
         with self._cond:
+            if idle is not None and not self._pending and not self._closed:
+                self._cond.wait(idle)
+                if not self._pending and not self._closed:
+                    return {}
             while not self._pending and not self._closed:
                 self._cond.wait()
             if self._closed:
@@ -138,11 +145,13 @@ class Debouncer:
                     break
                 self._cond.wait(due - now)
             batch, self._pending = self._pending, {}
+            self.activity.clear()
             return batch
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
+            self.activity.set()
             self._cond.notify_all()
 
 

@@ -25,6 +25,8 @@ def clean_build(project: Path, tmp: Path) -> dict[str, bytes]:
     shutil.copytree(project / "content", fresh / "content")
     if (project / "templates").exists():
         shutil.copytree(project / "templates", fresh / "templates")
+    if (project / "digest.yaml").exists():
+        shutil.copy(project / "digest.yaml", fresh / "digest.yaml")
     build(fresh, use_cache=False)
     return snapshot(fresh / "site")
 
@@ -55,6 +57,26 @@ def test_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: boo
     _edit(articles[3])
     edited = builder.build()
     assert 0 < edited.pages_written < first.pages_written
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    # what grouping does not read (a url), an editor's story note, the site's settings:
+    # the builder reuses its grouping, stories, renderer and page keys only where right
+    text = articles[2].read_text(encoding="utf-8")
+    articles[2].write_text(text.replace("url: ", "url: https://example.org/moved#", 1),
+                           encoding="utf-8")
+    builder.build()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    story_id = first.stories[0].id
+    (corpus / "content" / "stories").mkdir()
+    (corpus / "content" / "stories" / f"{story_id}.md").write_text(
+        "---\ntitle: An editor's headline\n---\n\nWhat we know so far.\n", encoding="utf-8")
+    noted = builder.build()
+    assert any("An editor&#39;s headline" in (corpus / "site" / p).read_text(encoding="utf-8")
+               for p in noted.written_paths if p.endswith(".html"))
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    (corpus / "digest.yaml").write_text("title: Another digest\n", encoding="utf-8")
+    builder.build()
+    assert b"Another digest" in (corpus / "site" / "index.html").read_bytes()
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
     shutil.copy(articles[5], articles[5].with_name("copy-of-five.md"))

@@ -7,6 +7,7 @@ rebuild (and which must not), debouncing, build errors, deletions and a bounded 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import importlib.util
 import json
@@ -124,15 +125,17 @@ class Served:
             time.sleep(0.05)
 
     def settle(self, quiet: float = 0.5, timeout: float = 20) -> int:
-        """Wait until no build runs or starts for `quiet` seconds; return the build count."""
+        """Wait until no build runs or starts for `quiet` seconds and the search index has
+        caught up (it runs after builds, in the background); return the build count."""
         deadline = time.monotonic() + timeout
         last, since = None, time.monotonic()
         while time.monotonic() < deadline:
             st = self.status()
-            key = (st["builds"], st["building"])
+            key = (st["builds"], st["building"], st["search_stale"])
             if key != last:
                 last, since = key, time.monotonic()
-            elif not st["building"] and time.monotonic() - since >= quiet:
+            elif not st["building"] and not st["search_stale"] and \
+                    time.monotonic() - since >= quiet:
                 return st["builds"]
             time.sleep(0.05)
         raise AssertionError("the server never settled\n" + self.output())
@@ -430,6 +433,31 @@ def test_new_and_deleted_articles(live: Served) -> None:
         assert "Ferry workers strike" not in json.dumps(stories)
     finally:
         stream.close()
+
+
+def _fragments_text(site: Path) -> str:
+    """Every Pagefind fragment (one gzipped JSON record per indexed page), as text."""
+    return "\n".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace")
+                     for f in (site / "pagefind" / "fragment").glob("*.pf_fragment"))
+
+
+def test_search_index_catches_up_after_the_reload(live: Served) -> None:
+    """The reload does not wait for Pagefind; the index follows once saves stop."""
+    live.settle(quiet=0.3)
+    site = live.root / "site"
+    assert "Quokkaville" not in _fragments_text(site)
+    before = live.status()["search_updates"]
+    slug = "2025-01-17-quokka-census"
+    write_article(live.root, slug, "Quokka census", source="AFP", date="2025-01-17",
+                  body="Quokkaville counted 312 quokkas on Friday, the ranger service said.")
+    try:
+        live.settle(quiet=0.3)
+        assert live.status()["search_updates"] > before
+        assert "Quokkaville" in _fragments_text(site)
+    finally:
+        (live.root / "content" / "articles" / f"{slug}.md").unlink()
+        live.settle(quiet=0.3)
+    assert "Quokkaville" not in _fragments_text(site)
 
 
 def test_move_out_of_content_and_new_folder(live: Served, tmp_path: Path) -> None:
