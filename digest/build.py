@@ -14,6 +14,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -37,6 +38,7 @@ from digest.compare import StoryAnalysis, compare_story
 from digest.config import Config, load_config
 from digest.group import article_terms, group_into_stories
 from digest.load import (
+    RACY_NS,
     ArticleError,
     ParsedArticle,
     find_article_files,
@@ -64,6 +66,17 @@ class BuildResult:
     written_paths: list[str] = field(default_factory=list)  # site-relative, this build only
     removed_paths: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # set when nothing changed since the last build and none of it was redone
+    up_to_date: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def article_count(self) -> int:
+        return self.counts.get("articles", len(self.articles))
+
+    @property
+    def story_count(self) -> int:
+        return self.counts.get("stories", len(self.stories))
 
     @property
     def errors(self) -> list[Problem]:
@@ -251,13 +264,14 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None
     for path in find_article_files(cfg.content):
         rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
         seen.add(rel)
+        read_ns = time.time_ns()
         try:
             st = path.stat()
             stat = (st.st_mtime_ns, st.st_size)
         except OSError:
             stat = (0, -1)
         hit = cache.get(rel) if cache is not None else None
-        if isinstance(hit, ParsedArticle) and hit.stat == stat and stat[1] >= 0:
+        if isinstance(hit, ParsedArticle) and hit.fresh(stat):
             parsed = hit
         else:
             try:
@@ -267,7 +281,7 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None
                 if cache is not None:
                     cache.pop(rel, None)
                 continue
-            parsed = ParsedArticle(stat, article, warnings, article_terms(article))
+            parsed = ParsedArticle(stat, article, warnings, article_terms(article), read_ns)
             if cache is not None:
                 cache[rel] = parsed
         problems.extend(parsed.warnings)
@@ -439,10 +453,11 @@ class _WriteStats:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats) -> list[str]:
+def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats,
+                     keys: dict[str, str] | None = None) -> list[str]:
     """The search index is a convenience: if it fails, the site still goes out without it."""
     try:
-        return postprocess(site)
+        return postprocess(site, keys)
     except (RuntimeError, OSError) as exc:
         stats.problems.append(Problem("search", None, f"search index not built ({exc})",
                                       "check that the pagefind package is installed, or set "
@@ -501,7 +516,7 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
             target.write_bytes(data)
             stats.written.append(spec.path)
         if postprocess is not None:  # the search index, built over the complete staged site
-            paths.update(_run_postprocess(postprocess, staging, stats))  # goes live with it
+            paths.update(_run_postprocess(postprocess, staging, stats, new_manifest))
         stats.removed = sorted(p for p in _existing_files(output) if p not in paths)
         if output.is_dir() and not output.is_symlink() and _exchange(staging, output):
             shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
@@ -547,7 +562,7 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
         (output / stale).unlink(missing_ok=True)
         stats.removed.append(stale)
     if postprocess is not None:  # the search index, over the site as it now is
-        _run_postprocess(postprocess, output, stats)
+        _run_postprocess(postprocess, output, stats, new_manifest)
     _prune_empty_dirs(output)
     return stats, new_manifest
 
@@ -651,6 +666,16 @@ class Builder:
         result = BuildResult()
         t0 = time.perf_counter()
         cfg = load_config(self.root, base_url=self.base_url)
+        # A one-shot build whose inputs and output are exactly as the last build left them
+        # has nothing to do: not even the caches are read (a warm `digest build`).
+        if not self.in_place:
+            recover_interrupted(cfg.output)  # before the site is judged up to date
+        inputs = _inputs_state(cfg) if self.use_cache and self._caches is None else None
+        if inputs is not None and not self.in_place:
+            done = _up_to_date(cfg, inputs)
+            if done is not None:
+                done.timings = {"check": time.perf_counter() - t0}
+                return done
         renderer, global_key = self._renderer_for(cfg)
         paths = self._cache_paths(cfg)
         if not self.use_cache:
@@ -671,8 +696,6 @@ class Builder:
         t3 = time.perf_counter()
         specs = _counting(site_pages(cfg, renderer, result.stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
-        if not self.in_place:
-            recover_interrupted(cfg.output)
         writer = write_site_in_place if self.in_place else write_site_swap
         search = SearchIndex(cfg, use_cache=self.use_cache)
         stats, new_manifest = writer(cfg.output, specs, manifest, global_key,
@@ -686,8 +709,10 @@ class Builder:
             if not self.defer:
                 self.save_caches()
         self.search_stale = self.search_stale or bool(stats.written or stats.removed)
-        t5 = time.perf_counter()
         result.problems.extend(stats.problems)
+        if inputs is not None and not self.in_place:
+            _record_state(cfg, inputs, result)
+        t5 = time.perf_counter()
         result.written_paths = stats.written
         result.removed_paths = stats.removed
         result.pages_written = len(stats.written)
@@ -713,9 +738,89 @@ class Builder:
             return []
         stats = _WriteStats()
         index = SearchIndex(self._cfg, use_cache=self.use_cache, cancel=cancel)
-        _run_postprocess(index, self._cfg.output, stats)
+        keys = self._caches.get("pages") if self._caches is not None else None
+        _run_postprocess(index, self._cfg.output, stats, keys)
         self.search_stale = False
         return stats.problems
+
+
+STATE_FILE = "state.json"
+
+
+def _tree_state(folder: Path, h: Any, since_ns: int | None) -> bool:
+    """Feed every file's (path, inode, size, mtime) under folder into h; False if a file
+    was modified after since_ns (too recent to trust its time: see ParsedArticle.fresh)."""
+    settled = True
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                h.update(f"{path}\0?\n".encode("utf-8", "surrogateescape"))
+                continue
+            h.update(f"{path}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
+                "utf-8", "surrogateescape"))
+            if since_ns is not None and st.st_mtime_ns > since_ns:
+                settled = False
+    return settled
+
+
+def _inputs_state(cfg: Config) -> str | None:
+    """A hash of everything a build reads: digest's code, the settings, the theme and
+    content files (by stat). None when an input is too recently modified to be trusted."""
+    h = hashlib.sha256(_code_version().encode())
+    h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
+    h.update(repr(_theme_snapshot(cfg)).encode("utf-8", "surrogateescape"))
+    if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
+        return None
+    return h.hexdigest()
+
+
+def _output_state(cfg: Config) -> str:
+    h = hashlib.sha256()
+    _tree_state(cfg.output, h, None)
+    return h.hexdigest()
+
+
+def _up_to_date(cfg: Config, inputs: str) -> BuildResult | None:
+    """The last build's result, if it was built from these very inputs and site/ is still
+    exactly what it wrote; else None."""
+    try:
+        saved = json.loads((cfg.cache / STATE_FILE).read_text(encoding="utf-8"))
+        if saved["inputs"] != inputs or saved["output"] != _output_state(cfg):
+            return None
+        problems = [Problem(**p) for p in saved["problems"]]
+        return BuildResult(problems=problems, up_to_date=True, counts=saved["counts"],
+                           pages_unchanged=saved["counts"]["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _record_state(cfg: Config, inputs: str, result: BuildResult) -> None:
+    files = result.pages_written + result.pages_unchanged
+    state = {"inputs": inputs, "output": _output_state(cfg),
+             "counts": {"articles": len(result.articles), "stories": len(result.stories),
+                        "files": files},
+             "problems": [dataclasses.asdict(p) for p in result.problems]}
+    path = cfg.cache / STATE_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only costs the next build its shortcut
 
 
 def _theme_snapshot(cfg: Config) -> tuple[tuple[str, int, int], ...]:
@@ -757,12 +862,13 @@ def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None
     total = result.pages_written + result.pages_unchanged
     errors = len(result.errors)
     print(
-        f"built {len(result.articles)} articles into {len(result.stories)} stories: "
+        f"{'up to date' if result.up_to_date else 'built'}: "
+        f"{result.article_count} articles in {result.story_count} stories: "
         f"{total} files ({result.pages_written} written, {result.pages_unchanged} unchanged, "
         f"{len(result.removed_paths)} removed) in {elapsed:.2f}s",
         file=stream,
     )
-    rows = [("articles", str(len(result.articles))), ("stories", str(len(result.stories))),
+    rows = [("articles", str(result.article_count)), ("stories", str(result.story_count)),
             ("files", str(total)), ("written", str(result.pages_written)),
             ("rendered", str(result.pages_rendered)),
             ("problems", f"{len(result.problems)} ({errors} errors)")]

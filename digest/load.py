@@ -26,6 +26,9 @@ except AttributeError:  # pragma: no cover - pyyaml built without libyaml
 
 
 
+RACY_NS = 2_000_000_000
+
+
 @dataclass
 class ParsedArticle:
     """An article as the build caches it: the file's (mtime_ns, size) when read, the article,
@@ -35,6 +38,14 @@ class ParsedArticle:
     article: Article
     warnings: list[Problem]
     terms: Counter[str]
+    read_ns: int = 0  # wall clock (ns) when the file's stat was taken, before reading it
+
+    def fresh(self, stat: tuple[int, int]) -> bool:
+        """Whether the file is still the one read: same (mtime_ns, size), and it was already
+        older than RACY_NS when read. A file written in the same clock tick as it was read
+        (file times are coarse) could change again without its stat showing it, so such an
+        entry is not trusted; the file is simply read again."""
+        return self.stat == stat and stat[1] >= 0 and self.read_ns - stat[0] > RACY_NS
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, except that a date-looking value that is no real date (2025-13-45)

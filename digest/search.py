@@ -28,16 +28,22 @@ from digest.config import Config
 BUNDLE_DIR = "pagefind"
 
 
-def _html_key(site_dir: Path) -> str:
-    """Hash of every HTML file of the site (path and bytes): what the index is built from."""
+def _html_key(site_dir: Path, keys: dict[str, str] | None = None) -> str:
+    """Hash of every HTML file of the site (path and bytes): what the index is built from.
+
+    `keys` (site path -> the build's page key, which determines the page's bytes) stands in
+    for reading a page: a warm build of a big site need not read every page back."""
     h = hashlib.sha256(_pagefind_version().encode())
     for dirpath, dirs, files in os.walk(site_dir):
         dirs[:] = sorted(d for d in dirs if d != BUNDLE_DIR or Path(dirpath) != site_dir)
         for name in sorted(files):
             if name.endswith(".html"):
                 p = Path(dirpath) / name
-                h.update(p.relative_to(site_dir).as_posix().encode() + b"\0")
-                h.update(p.read_bytes() + b"\0")
+                rel = p.relative_to(site_dir).as_posix()
+                h.update(rel.encode() + b"\0")
+                key = keys.get(rel) if keys else None
+                h.update(b"k" + key.encode() if key else p.read_bytes())
+                h.update(b"\0")
     return h.hexdigest()
 
 
@@ -114,7 +120,8 @@ class SearchIndex:
         the index after pages reload: Builder.update_search)."""
         return _Deferred()
 
-    def __call__(self, site_dir: Path) -> list[str]:
+    def __call__(self, site_dir: Path, keys: dict[str, str] | None = None) -> list[str]:
+        """`keys`: the page keys of the build that wrote site_dir (see _html_key)."""
         bundle = site_dir / BUNDLE_DIR
         if not self.enabled:
             shutil.rmtree(bundle, ignore_errors=True)
@@ -124,7 +131,7 @@ class SearchIndex:
                   "(pip install 'pagefind[bin]'), or set 'search: false' in digest.yaml",
                   file=sys.stderr)
             return _files(bundle, site_dir) if bundle.is_dir() else []
-        key = _html_key(site_dir)
+        key = _html_key(site_dir, keys)
         stamp = self.cfg.cache / "search.key"
         previous = self.cfg.output / BUNDLE_DIR
         if self.use_cache and previous.is_dir() and _read(stamp) == _stamp(key, previous):
@@ -151,7 +158,7 @@ class SearchIndex:
 class _Deferred:
     owns = SearchIndex.owns
 
-    def __call__(self, site_dir: Path) -> list[str]:
+    def __call__(self, site_dir: Path, keys: dict[str, str] | None = None) -> list[str]:
         bundle = site_dir / BUNDLE_DIR
         return _files(bundle, site_dir) if bundle.is_dir() else []
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,40 @@ def test_each_cache_depends_on_the_code_that_computes_it() -> None:
     articles = {p.name for p in module_closure(STAGE_MODULES["articles"])}
     assert {"load.py", "group.py", "model.py", "text.py"} <= articles
     assert "render.py" not in articles
+
+
+def _age(folder: Path, seconds: int = 60) -> None:
+    """Date every file back: a file written this very second is never trusted by its stat."""
+    past = time.time() - seconds
+    for p in folder.rglob("*"):
+        os.utime(p, (past, past))
+
+
+def test_a_warm_build_with_nothing_changed_does_nothing(corpus: Path, tmp_path: Path) -> None:
+    bad = corpus / "content" / "articles" / "zz-bad.md"
+    bad.write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    _age(corpus / "content")
+    first = build(corpus)
+    assert not first.up_to_date and first.errors
+    site = snapshot(corpus / "site")
+
+    again = build(corpus)  # a new Builder, as a new `digest build` process would be
+    assert again.up_to_date
+    assert (again.article_count, again.story_count) == (len(first.articles),
+                                                        len(first.stories))
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    assert snapshot(corpus / "site") == site
+
+    (corpus / "site" / "index.html").unlink()  # the output was tampered with: repaired
+    repaired = build(corpus)
+    assert not repaired.up_to_date and snapshot(corpus / "site") == site
+
+    article = sorted((corpus / "content" / "articles").glob("2*.md"))[0]
+    _edit(article)
+    edited = build(corpus)  # written just now: its stat is not trusted, it is read
+    assert not edited.up_to_date and edited.pages_written > 0
+    assert not build(corpus).up_to_date  # and again, until the file is old enough
+    _age(corpus / "content")
+    build(corpus)
+    assert build(corpus).up_to_date
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
