@@ -8,6 +8,7 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,6 +115,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # a Renderer lives for one build: its templates cannot change under it, so
+            # get_template() need not stat every template file again for every page
+            auto_reload=False,
         )
         self.md: MarkdownIt = markdown_parser()
         self.env.globals.update(
@@ -124,9 +128,10 @@ class Renderer:
             version=__version__,
         )
         self.env.filters["slug"] = slugify
-        self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-        self.env.filters["longdate"] = (
-            lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
+        self.env.filters["isodate"] = isodate
+        self.env.filters["longdate"] = self.longdate
+        self._longdates: dict[date, str] = {}
+        self._base_path: tuple[str, str] | None = None  # (base_url, its base_path)
         self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.markdown(text))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.filters["jsonld"] = jsonld
@@ -147,7 +152,21 @@ class Renderer:
 
     def url(self, path: str = "") -> str:
         """Site-internal link that works under base_url's sub-path."""
-        return self.cfg.base_path + path.lstrip("/")
+        cached = self._base_path
+        if cached is None or cached[0] is not self.cfg.base_url:
+            cached = self._base_path = (self.cfg.base_url, self.cfg.base_path)
+        return cached[1] + path.lstrip("/")
+
+    def longdate(self, d: date | None) -> str:
+        """'March 4, 2025' ('undated' for no date); computed once per date of the build."""
+        if not d:
+            return "undated"
+        if type(d) is not date:  # a datetime (or subclass): equal values may differ in tz
+            return f"{d.strftime('%B')} {d.day}, {d.year}"
+        text = self._longdates.get(d)
+        if text is None:
+            text = self._longdates[d] = f"{d.strftime('%B')} {d.day}, {d.year}"
+        return text
 
     def abs_url(self, path: str = "") -> str:
         return self.cfg.base_url + path.lstrip("/")
@@ -212,6 +231,11 @@ class Renderer:
     def iter_static(self) -> Iterator[Page]:
         for _name, (fp, data) in sorted(self.static_files.items()):
             yield Page(fp, data)
+
+
+def isodate(d: date | None) -> str:
+    """A date as YYYY-MM-DD ('' for no date)."""
+    return d.isoformat() if d else ""
 
 
 _WORD = re.compile(r"[\w'’-]+")
