@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from digest import __version__
 from digest.config import Config
 from digest.load import markdown_parser
-from digest.model import Article, Difference, Story
+from digest.model import Article, Difference, Evidence, Story
 from digest.text import slugify
 from digest.watch import is_ignored_name
 
@@ -138,6 +138,7 @@ class Renderer:
         self.env.filters["mark_words"] = mark_words
         self.env.filters["mark_in"] = mark_in_sentence
         self.env.filters["first_sentence"] = first_sentence
+        self.env.filters["quoted_outlets"] = quoted_outlets
         self.env.filters["shorten"] = shorten
         self.env.filters["body_html"] = self.body_html
         self.static_files = self._static_files()
@@ -280,6 +281,22 @@ def mark_in_sentence(sentence: str, value: str, words: list[str] | None) -> mark
     end = at + len(value)
     return markupsafe.Markup(markupsafe.escape(sentence[:at]) + mark_words(value, words)
                              + markupsafe.escape(sentence[end:]))
+
+
+def quoted_outlets(evidence: list[Evidence], source_of: dict[str, str]) -> list[str]:
+    """The outlets of the quoted articles, each once, in the order first quoted.
+
+    `source_of` maps an article id to its outlet (story.html builds it once per page).
+    """
+    names: list[str] = []
+    for e in evidence:
+        try:
+            name = source_of[e.article]
+        except KeyError:
+            raise jinja2.UndefinedError(f"no article {e.article!r} in the story") from None
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def first_sentence(text: str, limit: int = 220) -> str:
