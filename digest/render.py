@@ -8,6 +8,7 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from markdown_it import MarkdownIt
 from digest import __version__
 from digest.config import Config
 from digest.load import markdown_parser
-from digest.model import Article, Difference, Story
+from digest.model import Article, Difference, Evidence, Story
 from digest.text import slugify
 from digest.watch import is_ignored_name
 
@@ -114,6 +115,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # a Renderer lives for one build: its templates cannot change under it, so
+            # get_template() need not stat every template file again for every page
+            auto_reload=False,
         )
         self.md: MarkdownIt = markdown_parser()
         self.env.globals.update(
@@ -124,15 +128,17 @@ class Renderer:
             version=__version__,
         )
         self.env.filters["slug"] = slugify
-        self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-        self.env.filters["longdate"] = (
-            lambda d: f"{d.strftime('%B')} {d.day}, {d.year}" if d else "undated")
+        self.env.filters["isodate"] = isodate
+        self.env.filters["longdate"] = self.longdate
+        self._longdates: dict[date, str] = {}
+        self._base_path: tuple[str, str] | None = None  # (base_url, its base_path)
         self.env.filters["markdown"] = lambda text: markupsafe.Markup(self.markdown(text))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.filters["jsonld"] = jsonld
         self.env.filters["mark_words"] = mark_words
         self.env.filters["mark_in"] = mark_in_sentence
         self.env.filters["first_sentence"] = first_sentence
+        self.env.filters["quoted_outlets"] = quoted_outlets
         self.env.filters["shorten"] = shorten
         self.env.filters["body_html"] = self.body_html
         self.static_files = self._static_files()
@@ -147,7 +153,21 @@ class Renderer:
 
     def url(self, path: str = "") -> str:
         """Site-internal link that works under base_url's sub-path."""
-        return self.cfg.base_path + path.lstrip("/")
+        cached = self._base_path
+        if cached is None or cached[0] is not self.cfg.base_url:
+            cached = self._base_path = (self.cfg.base_url, self.cfg.base_path)
+        return cached[1] + path.lstrip("/")
+
+    def longdate(self, d: date | None) -> str:
+        """'March 4, 2025' ('undated' for no date); computed once per date of the build."""
+        if not d:
+            return "undated"
+        if type(d) is not date:  # a datetime (or subclass): equal values may differ in tz
+            return f"{d.strftime('%B')} {d.day}, {d.year}"
+        text = self._longdates.get(d)
+        if text is None:
+            text = self._longdates[d] = f"{d.strftime('%B')} {d.day}, {d.year}"
+        return text
 
     def abs_url(self, path: str = "") -> str:
         return self.cfg.base_url + path.lstrip("/")
@@ -214,6 +234,11 @@ class Renderer:
             yield Page(fp, data)
 
 
+def isodate(d: date | None) -> str:
+    """A date as YYYY-MM-DD ('' for no date)."""
+    return d.isoformat() if d else ""
+
+
 _WORD = re.compile(r"[\w'’-]+")
 
 
@@ -256,6 +281,22 @@ def mark_in_sentence(sentence: str, value: str, words: list[str] | None) -> mark
     end = at + len(value)
     return markupsafe.Markup(markupsafe.escape(sentence[:at]) + mark_words(value, words)
                              + markupsafe.escape(sentence[end:]))
+
+
+def quoted_outlets(evidence: list[Evidence], source_of: dict[str, str]) -> list[str]:
+    """The outlets of the quoted articles, each once, in the order first quoted.
+
+    `source_of` maps an article id to its outlet (story.html builds it once per page).
+    """
+    names: list[str] = []
+    for e in evidence:
+        try:
+            name = source_of[e.article]
+        except KeyError:
+            raise jinja2.UndefinedError(f"no article {e.article!r} in the story") from None
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def first_sentence(text: str, limit: int = 220) -> str:
