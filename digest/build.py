@@ -451,6 +451,7 @@ class _WriteStats:
     unchanged: int = 0
     rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
+    paths: set[str] = field(default_factory=set)  # every file the build put in the site
 
 
 def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats,
@@ -533,11 +534,13 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
 
 
 def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
-                        global_key: str, postprocess: SearchIndex | None = None
-                        ) -> tuple[_WriteStats, dict[str, str]]:
+                        global_key: str, postprocess: SearchIndex | None = None,
+                        known: set[str] | None = None) -> tuple[_WriteStats, dict[str, str]]:
     """Replace only the files that changed, each atomically (the dev server's rebuilds).
 
     The server holds requests while this runs, so nobody sees a half-updated site.
+    `known`: the files the previous in-place build left (stats.paths); with it, stale files
+    are found without walking the whole site.
     """
     stats = _WriteStats()
     new_manifest: dict[str, str] = {}
@@ -557,13 +560,24 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
         os.replace(tmp, target)
         stats.written.append(spec.path)
     owned = postprocess.owns if postprocess is not None else ()  # its folder is not stale
-    for stale in sorted(p for p in _existing_files(output)
-                        if p not in paths and not p.startswith(owned)):
+    existing = known if known is not None else _existing_files(output)
+    for stale in sorted(p for p in existing if p not in paths and not p.startswith(owned)):
         (output / stale).unlink(missing_ok=True)
         stats.removed.append(stale)
     if postprocess is not None:  # the search index, over the site as it now is
         _run_postprocess(postprocess, output, stats, new_manifest)
-    _prune_empty_dirs(output)
+    if known is None:
+        _prune_empty_dirs(output)
+    else:
+        for stale in stats.removed:  # only the folders that lost a file can be empty
+            for parent in (output / stale).parents:
+                if parent == output or not parent.is_relative_to(output):
+                    break
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+    stats.paths = paths
     return stats, new_manifest
 
 
@@ -626,6 +640,8 @@ class Builder:
         self._groups: tuple[tuple[Any, ...], list[Counter[str]], list[list[str]]] | None = None
         self._stories: StoryMemo = {}
         self._pages = PageMemo()
+        self._site_paths: set[str] | None = None  # what the last in-place build left in ...
+        self._site_paths_of: Path | None = None  # ... this output folder
         self.search_stale = False
         self.caches_dirty = False
 
@@ -696,10 +712,17 @@ class Builder:
         t3 = time.perf_counter()
         specs = _counting(site_pages(cfg, renderer, result.stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
-        writer = write_site_in_place if self.in_place else write_site_swap
         search = SearchIndex(cfg, use_cache=self.use_cache)
-        stats, new_manifest = writer(cfg.output, specs, manifest, global_key,
-                                     search.deferred() if self.defer else search)
+        postprocess = search.deferred() if self.defer else search
+        if self.in_place:
+            known = self._site_paths if self._site_paths_of == cfg.output else None
+            self._site_paths = None  # unknown again if this build stops half-way
+            stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
+                                                      postprocess, known)
+            self._site_paths, self._site_paths_of = stats.paths, cfg.output
+        else:
+            stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
+                                                  postprocess)
         caches["pages"] = new_manifest
         t4 = time.perf_counter()
         self._cfg = cfg

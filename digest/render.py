@@ -363,10 +363,15 @@ def story_json(story: Story) -> dict[str, Any]:
     }
 
 
-def stories_json(stories: list[Story]) -> bytes:
-    # one story per line: diffable, and compact so json's C encoder does the work (an
-    # indented dump runs the pure-Python encoder, ten times slower on a big digest)
-    lines = ",\n".join(json.dumps(story_json(s), ensure_ascii=False) for s in stories)
+def story_line(story: Story) -> str:
+    """One story of api/stories.json: compact, so json's C encoder does the work (an
+    indented dump runs the pure-Python encoder, ten times slower on a big digest)."""
+    return json.dumps(story_json(story), ensure_ascii=False)
+
+
+def stories_json(stories: list[Story], lines: list[str] | None = None) -> bytes:
+    """api/stories.json, one story per line (diffable); `lines`: their story_line()s."""
+    lines = ",\n".join(lines if lines is not None else map(story_line, stories))
     text = (f'{{"generator": {json.dumps(f"digest {__version__}")}, "stories": [\n'
             f'{lines}\n]}}')
     # the same data, but safe to paste into HTML (even a <script> block) as it is

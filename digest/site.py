@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from digest import __version__
 from digest.config import Config
 from digest.feeds_out import atom_feed, robots_txt, sitemap
 from digest.model import Article, Difference, Story
@@ -28,7 +29,7 @@ from digest.render import (
     shorten,
     source_path,
     stories_json,
-    story_json,
+    story_line,
     story_path,
 )
 from digest.text import slugify
@@ -43,22 +44,32 @@ class PageSpec:
     make: Callable[[], bytes]
 
 
-_story_fp: dict[int, tuple[Story, str]] = {}
+# id(story) -> (story, its api line, its fingerprint); kept to the current build's stories
+_story_data: dict[int, tuple[Story, str, str]] = {}
+
+
+def _data_of(story: Story) -> tuple[Story, str, str]:
+    cached = _story_data.get(id(story))
+    if cached and cached[0] is story:
+        return cached
+    line = story_line(story)
+    h = hashlib.sha256(line.encode("utf-8", "surrogatepass"))
+    h.update(story.note_html.encode("utf-8", "surrogatepass"))
+    for a in story.articles:
+        h.update(a.fingerprint.encode())
+    cached = _story_data[id(story)] = (story, line, h.hexdigest())
+    return cached
 
 
 def story_fingerprint(story: Story) -> str:
     """Hash of everything a story shows: its analysis, note, and its articles' bytes."""
-    cached = _story_fp.get(id(story))
-    if cached and cached[0] is story:
-        return cached[1]
-    h = hashlib.sha256()
-    h.update(json.dumps(story_json(story), ensure_ascii=False, sort_keys=True).encode())
-    h.update(story.note_html.encode())
-    for a in story.articles:
-        h.update(a.fingerprint.encode())
-    fp = h.hexdigest()
-    _story_fp[id(story)] = (story, fp)
-    return fp
+    return _data_of(story)[2]
+
+
+def _forget_other_stories(stories: list[Story]) -> None:
+    alive = {id(s) for s in stories}
+    for k in [k for k in _story_data if k not in alive]:
+        del _story_data[k]
 
 
 def _fingerprint_default(value: Any) -> str:
@@ -322,6 +333,7 @@ def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], byt
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                memo: PageMemo | None = None) -> Iterator[PageSpec]:
     """Every output file of the site, in a deterministic order."""
+    _forget_other_stories(stories)
     outlets = Outlets(stories)
     if memo is not None:
         memo.begin(renderer, outlets)
@@ -397,7 +409,11 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     yield _spec(renderer, "404.html", "404.html", **helpers)
     yield _data("sitemap.xml", sitemap, urls=urls)
     yield _fixed(Page("robots.txt", robots_txt(renderer.abs_url("sitemap.xml"))))
-    yield _fixed(Page("api/stories.json", stories_json(stories)))
+    api = hashlib.sha256(b"api/stories.json\0" + __version__.encode())
+    for s in stories:
+        api.update(story_fingerprint(s).encode())
+    yield PageSpec("api/stories.json", api.hexdigest(),
+                   lambda: stories_json(stories, [_data_of(s)[1] for s in stories]))
     yield _fixed(Page(".nojekyll", b""))
     if cfg.cname:
         yield _fixed(Page("CNAME", (cfg.cname.strip() + "\n").encode()))
