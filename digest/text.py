@@ -133,6 +133,24 @@ _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d",
                           "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
+# characters re.IGNORECASE takes for an ASCII letter besides its two cases (İ ı ſ and the
+# Kelvin sign)
+_IGNORECASE_LETTERS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_IGNORECASE_TABLE = str.maketrans(_IGNORECASE_LETTERS)
+
+
+def ignorecase_key(s: str) -> str:
+    """s lowered for a quick necessary test before a costly re.IGNORECASE search.
+
+    Wherever a case-insensitive pattern matches letters of s, those letters are the pattern's
+    ASCII letters in lower case here (İ ı ſ K included), so a pattern that needs the word
+    "toll" cannot match s unless "toll" is in ignorecase_key(s). Never displayed.
+    """
+    if not s.isascii() and any(c in s for c in _IGNORECASE_LETTERS):
+        s = s.translate(_IGNORECASE_TABLE)
+    return s.lower()
+
+
 def words(s: str) -> list[str]:
     """Word and number tokens in their original spelling."""
     return _WORD.findall(s)
