@@ -11,7 +11,7 @@ from datetime import date
 from typing import TypeVar
 
 from digest.model import Article, Difference, Evidence, Fact
-from digest.text import content_lemmas, split_sentences, stem, words
+from digest.text import content_lemmas, ignorecase_key, split_sentences, stem, words
 
 T = TypeVar("T")
 
@@ -39,9 +39,12 @@ class Sentence:
     stems: frozenset[str] = frozenset()
     # the article's source_key, read once: rules compare it for every pair of sentences
     source: str = field(init=False, repr=False, compare=False)
+    # ignorecase_key(text): rules test it for words a slow case-insensitive pattern needs
+    case_key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.source = self.article.source_key
+        self.case_key = ignorecase_key(self.text)
 
     @property
     def evidence(self) -> Evidence:
