@@ -11,7 +11,14 @@ from datetime import date
 from typing import TypeVar
 
 from digest.model import Article, Difference, Evidence, Fact
-from digest.text import content_lemmas, ignorecase_key, split_sentences, stem, words
+from digest.text import (
+    content_lemmas,
+    ignorecase_key,
+    lemmas_of_words,
+    split_sentences,
+    stem,
+    words,
+)
 
 T = TypeVar("T")
 
@@ -82,11 +89,12 @@ class StoryState:
                 for sent in split_sentences(para):
                     if pos >= per_article:
                         break
-                    lemmas = content_lemmas(sent)
+                    tokens = words(sent)
+                    lemmas = lemmas_of_words(tokens)
                     state.sentences.append(
                         Sentence(len(state.sentences), article, sent, p, pos,
-                                 frozenset(lemmas), len(words(sent)),
-                                 frozenset(t if " " in t else stem(t) for t in lemmas))
+                                 frozenset(lemmas), len(tokens),
+                                 frozenset([t if " " in t else stem(t) for t in lemmas]))
                     )
                     pos += 1
         state.idf = _idf(s.lemmas for s in state.sentences)
