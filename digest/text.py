@@ -63,6 +63,11 @@ _BRITISH = [
 ]
 
 
+_TAIL_WORD = re.compile(r"([A-Za-z.]+)\.$")
+_CURLY_QUOTED = re.compile(r"“[^“”]*”")
+_STRAIGHT_QUOTED = re.compile(r'"[^"]*"')
+
+
 def split_sentences(text: str) -> list[str]:
     """Split a paragraph into sentences; every returned sentence is a verbatim substring."""
     text = text.strip()
@@ -77,7 +82,7 @@ def split_sentences(text: str) -> list[str]:
             continue  # a quotation of several sentences stays one sentence with its speaker
         candidate = text[start:end]
         # the word before the full stop
-        tail = re.search(r"([A-Za-z.]+)\.$", candidate.rstrip("\"'”’)]"))
+        tail = _TAIL_WORD.search(candidate.rstrip("\"'”’)]"))
         if tail and m.group(1).startswith(".") and len(m.group(1).rstrip("\"'”’)]")) == 1:
             word = tail.group(1).lower().rstrip(".")
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
@@ -98,10 +103,10 @@ MAX_QUOTE = 600  # longer "quotations" are more likely unbalanced quote marks
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each quotation that opens and closes inside the text."""
     spans: list[tuple[int, int]] = []
-    for m in re.finditer(r"“[^“”]*”", text):
+    for m in _CURLY_QUOTED.finditer(text):
         spans.append((m.start(), m.end() - 1))
     if text.count('"') % 2 == 0:
-        for m in re.finditer(r'"[^"]*"', text):
+        for m in _STRAIGHT_QUOTED.finditer(text):
             spans.append((m.start(), m.end() - 1))
     return [(a, b) for a, b in spans if b - a <= MAX_QUOTE]
 
@@ -133,6 +138,24 @@ _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d",
                           "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
+# characters re.IGNORECASE takes for an ASCII letter besides its two cases (İ ı ſ and the
+# Kelvin sign)
+_IGNORECASE_LETTERS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_IGNORECASE_TABLE = str.maketrans(_IGNORECASE_LETTERS)
+
+
+def ignorecase_key(s: str) -> str:
+    """s lowered for a quick necessary test before a costly re.IGNORECASE search.
+
+    Wherever a case-insensitive pattern matches letters of s, those letters are the pattern's
+    ASCII letters in lower case here (İ ı ſ K included), so a pattern that needs the word
+    "toll" cannot match s unless "toll" is in ignorecase_key(s). Never displayed.
+    """
+    if not s.isascii() and any(c in s for c in _IGNORECASE_LETTERS):
+        s = s.translate(_IGNORECASE_TABLE)
+    return s.lower()
+
+
 def words(s: str) -> list[str]:
     """Word and number tokens in their original spelling."""
     return _WORD.findall(s)
@@ -162,8 +185,13 @@ def lemma(word: str) -> str:
 
 def content_lemmas(s: str) -> list[str]:
     """Lemmas of the content words of a text (stopwords and bare numbers dropped)."""
+    return lemmas_of_words(_WORD.findall(s))
+
+
+def lemmas_of_words(tokens: list[str]) -> list[str]:
+    """content_lemmas() of a text already split by words()."""
     out: list[str] = []
-    for w in words(s):
+    for w in tokens:
         out.extend(_word_lemmas(w))
     return out
 

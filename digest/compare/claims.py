@@ -74,6 +74,29 @@ BACKGROUND = re.compile(r"\b(last|previous|prior|earlier)\s+(season|year|electio
                         r"edition|match|game|tournament|term)\b|\bpreviously\b|\bformerly\b|"
                         r"\bin the past\b|\b(years|decades)\s+ago\b", re.I)
 _PRONOUN_START = re.compile(r"^\s*(He|She|They|It|His|Her|Their)\b")
+_NOR = re.compile(r"\bnor\b|declin|refus|den", re.I)
+# Words (lowered) each case-insensitive pattern above cannot match without: searched for in
+# Sentence.case_key first, a far cheaper test that spares most sentences the pattern itself.
+_AFFIRM_NEEDS = re.compile("acknowledg|confirm|admit|recogni|verif|agreed|accepted|approved")
+_DENY_NEEDS = re.compile("den|neither|declin|refus|fail|rejected|dismiss|no proof|no evidence|"
+                         "not|n't|never|yet to|without")
+_NOR_NEEDS = re.compile("nor|declin|refus|den")
+_NEG_CUE_NEEDS = re.compile("no|never|refus|declin|fail|n't|n’t")
+_BACKGROUND_NEEDS = re.compile("last|previous|prior|earlier|formerly|in the past|ago")
+_ANTONYM_NEEDS = _ANTONYM_STEM  # the antonym stems themselves
+_PASSIVE_BY_NEEDS = re.compile("by")
+_TOKEN = re.compile(r"[\w'’-]+|[,;:.!?()—–]")
+_WORD = re.compile(r"[\w'’-]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_PARTICIPLE = re.compile(r"(ed|en)$")
+_NOUNISH = re.compile(r"(ation|ment|ion|al|ure)$")
+_WORD_START = re.compile(r"\w")
+_DIGIT = re.compile(r"\d")
+
+
+def _background(s: Sentence) -> bool:
+    return bool(_BACKGROUND_NEEDS.search(s.case_key) and BACKGROUND.search(s.text))
 
 
 @dataclass
@@ -96,10 +119,15 @@ def _polarity(s: Sentence) -> int | None:
     A confirmation under a modal or a condition ("once they had been confirmed", "would
     confirm") affirms nothing.
     """
-    text = s.text
-    if DENY.search(text):
-        if AFFIRM.search(text) or re.search(r"\bnor\b|declin|refus|den", text, re.I):
-            return -1
+    text, key = s.text, s.case_key
+    # (DENY and (AFFIRM or _NOR) is -1; without an AFFIRM match nothing affirms), with each
+    # pattern run only when its words are there
+    affirmed = _AFFIRM_NEEDS.search(key) is not None and AFFIRM.search(text) is not None
+    if (affirmed or (_NOR_NEEDS.search(key) and _NOR.search(text))) and \
+            _DENY_NEEDS.search(key) and DENY.search(text):
+        return -1
+    if not affirmed:
+        return None
     affirm = [m for m in AFFIRM.finditer(text) if not HEDGED_AFFIRM.search(
         " ".join(text[:m.start()].split()[-4:]))]
     if affirm and not NEGATION.search(text):
@@ -108,7 +136,7 @@ def _polarity(s: Sentence) -> int | None:
 
 
 def _tokens(text: str) -> list[tuple[str, int]]:
-    return [(m.group(0), m.start()) for m in re.finditer(r"[\w'’-]+|[,;:.!?()—–]", text)]
+    return [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
 
 
 _BOUNDARY_WORDS = {"and", "but", "although", "though", "while", "whereas", "because", "as",
@@ -161,7 +189,7 @@ def _subject(toks: list[tuple[str, int]], i: int, context: str) -> tuple[frozens
                 if _is_word(t) and g not in STOPWORDS and g not in _SPEECH_WORDS and \
                         not g[0].isdigit():
                     out.append(stem(t))
-            out.extend(stem(w) for w in re.findall(r"\b[A-Z][\w’'-]+", context)
+            out.extend(stem(w) for w in _CAPITALISED.findall(context)
                        if fold(w) not in STOPWORDS and fold(w) not in _NOT_NAMES)
             break
         if f not in STOPWORDS and f not in EVIDENTIAL and f not in _POSSESSIVES and \
@@ -184,7 +212,7 @@ def _right(toks: list[tuple[str, int]], i: int) -> tuple[str, frozenset[str], li
             break
         f = fold(t)
         if t[0].isupper() and f not in STOPWORDS and f not in _NOT_NAMES:
-            names.add(stem(re.sub(r"['’]s$", "", t)))
+            names.add(stem(_POSSESSIVE_END.sub("", t)))
         if f not in STOPWORDS:
             after.append(stem(t))
     return complement, frozenset(names), after
@@ -218,7 +246,7 @@ def _points(s: Sentence, context: str = "", wanted: set[str] | None = None) -> l
                 t = toks[k][0]
                 if not _is_word(t):
                     break
-                if re.search(r"(ed|en)$", fold(t)):
+                if _PARTICIPLE.search(fold(t)):
                     nouns = frozenset(stem(x) for x, _p in toks[k + 1:k + 3]
                                       if _is_word(x) and fold(x) not in STOPWORDS)
                     comp, names, _after = _right(toks, k)
@@ -249,7 +277,7 @@ def _points(s: Sentence, context: str = "", wanted: set[str] | None = None) -> l
         if st in negated_stems or not _asserted(toks, i):
             continue
         if i > 0 and fold(toks[i - 1][0]) in ("in", "for", "on", "at", "of") and \
-                not re.search(r"(ation|ment|ion|al|ure)$", f):
+                not _NOUNISH.search(f):
             continue  # "in return for": a noun in a phrase, not a predicate
         subject, existential = _subject(toks, i, ctx)
         comp, names, _after = _right(toks, i)
@@ -279,7 +307,7 @@ def _entities(state: StoryState, s: Sentence) -> set[str]:
     if _PRONOUN_START.match(s.text):
         prev = state.previous(s)
         if prev is not None:
-            out |= {stem(w) for w in re.findall(r"\b[A-Z][\w’'-]+", prev.text)
+            out |= {stem(w) for w in _CAPITALISED.findall(prev.text)
                     if fold(w) not in STOPWORDS}
     return out
 
@@ -363,7 +391,8 @@ def _negations(state: StoryState, found: list, claimed: set[int]) -> None:
     contexts = {}
     negs: list[Point] = []
     for s in state.sentences:
-        if s.index in claimed or not _NEG_CUE.search(s.text):
+        if s.index in claimed or not (_NEG_CUE_NEEDS.search(s.case_key) and
+                                      _NEG_CUE.search(s.text)):
             continue
         prev = state.previous(s)
         contexts[s.index] = prev.text if prev is not None else ""
@@ -384,12 +413,12 @@ def _negations(state: StoryState, found: list, claimed: set[int]) -> None:
                 by_stem.setdefault(p.stem, []).append(p)
     done: set[tuple[int, int]] = set()
     for n in negs:
-        if n.stem in _GENERIC_PREDICATES or BACKGROUND.search(n.sentence.text):
+        if n.stem in _GENERIC_PREDICATES or _background(n.sentence):
             continue
         best: tuple[int, Point] | None = None
         for a in by_stem.get(n.stem, []):
             if a.sentence.source == n.sentence.source or not _same_point(state, n, a) or \
-                    BACKGROUND.search(a.sentence.text):
+                    _background(a.sentence):
                 continue
             score = len(n.subject & a.subject)
             if best is None or score > best[0]:
@@ -433,7 +462,7 @@ def _same_point(state: StoryState, n: Point, a: Point) -> bool:
 def _names(text: str, opening: bool = False) -> set[str]:
     """Stems of capitalised words; the sentence's first word only when `opening`."""
     pattern = r"(?:(?<=\s)|^)[A-Z][\w’'-]+" if opening else r"(?<=\s)[A-Z][\w’'-]+"
-    return {stem(re.sub(r"['’]s$", "", w)) for w in re.findall(pattern, text)
+    return {stem(_POSSESSIVE_END.sub("", w)) for w in re.findall(pattern, text)
             if fold(w) not in STOPWORDS and fold(w) not in _NOT_NAMES}
 
 
@@ -454,9 +483,9 @@ def _antonyms(state: StoryState, found: list, claimed: set[int]) -> None:
     """Antonyms said of one subject: "the outbreak had been contained" / "... spreading"."""
     heads: dict[int, list[tuple[str, str, int]]] = {}
     for s in state.sentences:
-        if s.index in claimed or BACKGROUND.search(s.text):
+        if s.index in claimed or _background(s):
             continue
-        if not _ANTONYM_WORD.search(s.text):
+        if not (_ANTONYM_NEEDS.search(s.case_key) and _ANTONYM_WORD.search(s.text)):
             continue
         toks = _tokens(s.text)
         for i, (t, pos) in enumerate(toks):
@@ -489,7 +518,7 @@ def _subject_of(toks: list[tuple[str, str] | tuple[str, int]], i: int) -> str:
     k = i - 1
     while k >= 0 and fold(str(toks[k][0])) in _AUX:
         k -= 1
-    if k < 0 or not re.match(r"\w", str(toks[k][0])):
+    if k < 0 or not _WORD_START.match(str(toks[k][0])):
         return ""
     f = fold(str(toks[k][0]))
     if f in STOPWORDS:
@@ -501,13 +530,13 @@ def _agents(state: StoryState, found: list, claimed: set[int]) -> None:
     """One action credited to different agents: "rescued by X" vs "rescued by Y"."""
     acts: list[tuple[Sentence, str, str, int, frozenset[str]]] = []
     for s in state.sentences:
-        if s.index in claimed or BACKGROUND.search(s.text):
+        if s.index in claimed or not _PASSIVE_BY_NEEDS.search(s.case_key) or _background(s):
             continue
         for m in PASSIVE_BY.finditer(s.text):
             agent = m.group("agent")
-            if re.search(r"\d", agent) or re.match(_QUANTITY, agent, re.I):
+            if _DIGIT.search(agent) or re.match(_QUANTITY, agent, re.I):
                 continue  # "watched by at least 30,267": a count, for the numbers rule
-            key = frozenset(lemma(w) for w in re.findall(r"[\w'’-]+", agent)
+            key = frozenset(lemma(w) for w in _WORD.findall(agent)
                             if fold(w) not in STOPWORDS and not w[0].isdigit())
             if key and not re.match(r"(?i)(him|her|them|it|us|me)\b", agent):
                 acts.append((s, stem(m.group(1)), m.group(0), m.start(), key))
@@ -534,7 +563,7 @@ def _agent(phrase: str) -> str:
 
 
 def _stems_before(text: str, pos: int) -> set[str]:
-    words = re.findall(r"[\w'’-]+", text[:pos])[-12:]
+    words = _WORD.findall(text[:pos])[-12:]
     return {stem(w) for w in words if fold(w) not in STOPWORDS and not w[0].isdigit()}
 
 

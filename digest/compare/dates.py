@@ -17,7 +17,7 @@ event of the same kind.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digest.compare.attribution import subject_phrase
@@ -53,6 +53,18 @@ DATE_RE = re.compile(
     r"|\b(?P<wd>(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))(?:['’]s)?\b"
     r"|\b(?P<rel>yesterday|today|tonight)\b"
 )
+# Every DATE_RE match holds one of these (case as written): a month's first three letters,
+# a digit, "day" (weekdays, today, yesterday) or "tonight". A sentence without any has no
+# date, and this pattern, unlike DATE_RE, is found by a fast scan.
+_DATE_NEEDS = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|day|tonight|\d")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_CLAUSE = re.compile(r"[.;,]\s")
+_DATELINE_AFTER = re.compile(r"\s*\([\w .]+\)\s*(?:-|–|—|--)")
+_WORDS = re.compile(r"[\w']+")
+_ROLE_CLAUSE = re.compile(r"[;]|,\s(?=\w+\s\w+,)")
+_NON_SPACE = re.compile(r"\S+")
+_SPEECH_VERB = re.compile(r"\b(?:said|says|told|announced|stated|wrote|posted|added|declared|"
+                          r"confirmed|reported)\b")
 WINDOW = 6
 CONTEXT_MIN = 0.25
 MAX_MENTIONS = 400
@@ -71,6 +83,8 @@ class DateMention:
     context: frozenset[str]
     start: int = 0
     explicit_year: bool = True  # False when the year was inferred from the article's date
+    # _speaker(self), worked out once (dated statements are compared pair by pair)
+    speaker: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def precision(self) -> int:
@@ -88,7 +102,7 @@ class DateMention:
 
 
 def _month_of(text: str) -> int | None:
-    for token in re.findall(r"[A-Za-z]+", text):
+    for token in _LETTERS.findall(text):
         m = MONTHS.get(token.lower().rstrip("."))
         if m:
             return m
@@ -97,7 +111,7 @@ def _month_of(text: str) -> int | None:
 
 def _resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
     """The date a weekday names, seen from the publication date (forwards if planned)."""
-    clause = re.split(r"[.;,]\s", text[:start])[-1]
+    clause = _CLAUSE.split(text[:start])[-1]
     before = text[max(0, start - 12):start].lower()
     if FUTURE.search(clause) and "last" not in before:
         ahead = (wd - pub.weekday()) % 7
@@ -112,7 +126,7 @@ def _resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
 
 def _year_of_month(pub: date, month: int, text: str, start: int) -> int:
     """The year of a month named without one: the last such month, or the next if planned."""
-    future = bool(FUTURE.search(re.split(r"[.;,]\s", text[:start])[-1]))
+    future = bool(FUTURE.search(_CLAUSE.split(text[:start])[-1]))
     if month > pub.month and not future:
         return pub.year - 1  # "since October", written in March
     if month < pub.month and future:
@@ -124,6 +138,8 @@ def extract_dates(s: Sentence) -> list[DateMention]:
     out: list[DateMention] = []
     pub = s.article.published
     text = s.text
+    if not _DATE_NEEDS.search(text):
+        return out
     for m in DATE_RE.finditer(text):
         year = month = day = None
         surface = m.group(0)
@@ -157,7 +173,7 @@ def extract_dates(s: Sentence) -> list[DateMention]:
         if _dateline(text, m):
             continue
         role = _role(text, m)
-        if role == "event" and pub and (FUTURE.search(re.split(r"[.;,]\s", text[:m.start()])[-1])
+        if role == "event" and pub and (FUTURE.search(_CLAUSE.split(text[:m.start()])[-1])
                                         or (year or 0) > pub.year
                                         or (year == pub.year and month and month > pub.month)
                                         or (year == pub.year and month == pub.month and day
@@ -170,7 +186,7 @@ def extract_dates(s: Sentence) -> list[DateMention]:
 
 def _dateline(text: str, m: re.Match[str]) -> bool:
     """"KYIV, Feb 22 (Reuters) -": the date of the report, not of anything in it."""
-    return m.start() < 40 and bool(re.match(r"\s*\([\w .]+\)\s*(?:-|–|—|--)", text[m.end():]))
+    return m.start() < 40 and bool(_DATELINE_AFTER.match(text[m.end():]))
 
 
 def _role(text: str, m: re.Match[str]) -> str:
@@ -182,11 +198,12 @@ def _role(text: str, m: re.Match[str]) -> str:
         return "since"
     if prep in ("until", "till", "through", "by"):
         return "until"
-    before = [fold(w) for w in re.findall(r"[\w']+", text[: m.start()])][-3:]
-    after = [fold(w) for w in re.findall(r"[\w']+", text[m.end():])][:1]
+    before = [fold(w) for w in _WORDS.findall(text[: m.start()])[-3:]]
+    first_after = _WORDS.search(text, m.end())
+    after = [fold(first_after.group(0))] if first_after else []
     if SPEECH & set(before[-2:]) or SPEECH & set(after):
         return "statement"
-    clause = re.split(r"[;]|,\s(?=\w+\s\w+,)", text[: m.start()])[-1]
+    clause = _ROLE_CLAUSE.split(text[: m.start()])[-1]
     if PAST_EVENT.search(" ".join(clause.split()[-6:])):
         return "past"
     return "event"
@@ -200,19 +217,22 @@ _DROP = set(MONTHS) | set(WEEKDAYS) | {"yesterday", "today", "tonight", "early",
                                        "report", "reports", "source", "sources"} | SPEECH
 
 
-def _content(tokens: list[str]) -> list[str]:
+def _content(tokens: list[str], limit: int | None = None) -> list[str]:
+    """Stems of the content words among tokens (the first `limit` of them, if given)."""
     out = []
     for w in tokens:
         f = fold(w.strip(".,;:()\"'“”‘’"))
         if f and f not in STOPWORDS and f not in _DROP and not f[0].isdigit():
             out.append(stem(f))
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
 def _context(text: str, m: re.Match[str]) -> frozenset[str]:
     """Stems of the WINDOW content words on each side of the date."""
-    left = _content(re.findall(r"\S+", text[: m.start()]))[-WINDOW:]
-    right = _content(re.findall(r"\S+", text[m.end():]))[:WINDOW]
+    left = _content(_NON_SPACE.findall(text[: m.start()])[::-1], WINDOW)[::-1]
+    right = _content(_NON_SPACE.findall(text[m.end():]), WINDOW)
     return frozenset(left + right)
 
 
@@ -269,8 +289,7 @@ def _speaker(d: DateMention) -> set[str]:
     stands in apposition to ("Nordair, the Scandinavian carrier, said")."""
     text = d.sentence.text
     lo = max(0, d.start - 60)
-    m = re.search(r"\b(?:said|says|told|announced|stated|wrote|posted|added|declared|"
-                  r"confirmed|reported)\b", text[lo:d.start + 40])
+    m = _SPEECH_VERB.search(text[lo:d.start + 40])
     if not m:
         return set()
     before = text[:lo + m.start()].rstrip(" ,")
@@ -284,8 +303,14 @@ def _speaker(d: DateMention) -> set[str]:
     return set(_content(who.split()))
 
 
+def _speaker_of(d: DateMention) -> frozenset[str]:
+    if d.speaker is None:
+        d.speaker = frozenset(_speaker(d))
+    return d.speaker
+
+
 def _same_speaker(a: DateMention, b: DateMention) -> bool:
-    sa, sb = _speaker(a), _speaker(b)
+    sa, sb = _speaker_of(a), _speaker_of(b)
     return not sa or not sb or bool(sa & sb)
 
 
@@ -307,10 +332,26 @@ def _aligned(state: StoryState, a: DateMention, b: DateMention) -> float:
 
 
 def run(state: StoryState) -> None:
-    mentions = [d for s in state.sentences for d in extract_dates(s)][:MAX_MENTIONS]
-    pairs = scored_pairs(mentions, lambda a, b: _aligned(state, a, b))
+    mentions: list[DateMention] = []
+    for s in state.sentences:
+        mentions.extend(extract_dates(s))
+        if len(mentions) >= MAX_MENTIONS:
+            break
+    del mentions[MAX_MENTIONS:]
+    # _aligned is symmetric: each pair is scored once, for the pairs and for the groups
+    score: dict[tuple[int, int], float] = {}
+
+    def aligned(i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        value = score.get(key)
+        if value is None:
+            value = score[key] = _aligned(state, mentions[key[0]], mentions[key[1]])
+        return value
+
+    pairs = scored_pairs(range(len(mentions)), aligned)
+
     def agrees_with_most(members: list[int], new: int) -> bool:
-        agree = sum(1 for k in members if _aligned(state, mentions[k], mentions[new]))
+        agree = sum(1 for k in members if aligned(k, new))
         return 2 * agree >= len(members)
 
     groups = group_scored_pairs(pairs, lambda k: mentions[k].sentence.source,

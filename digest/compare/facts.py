@@ -29,6 +29,8 @@ NUMBER_BASE = 0.25  # pairs this similar get NUMBER_BONUS per shared figure (at 
 NUMBER_BONUS = 0.1
 NEGATION_PENALTY = 0.15  # one of two sentences negates: less likely the same fact
 NEGATION = re.compile(r"\b(?:not|never|no|cannot|neither|nor)\b|n['’]t\b", re.I)
+# what NEGATION cannot match without, in Sentence.case_key: a cheaper test first
+_NEGATION_NEEDS = re.compile("no|never|neither|n't|n’t")
 QUOTE_WORDS = 6  # a quotation this long, shared word for word, is one fact
 DATELINE = re.compile(r"^[A-Z][A-Z.'’/\- ]{2,}(?:,[^()\n]{0,40}?)?\s*(?:\([^)]{1,40}\))?\s*"
                       r"(?:--|-|—|–)\s+")
@@ -47,7 +49,7 @@ def _quotes(text: str) -> set[tuple[str, ...]]:
     out = set()
     for m in _QUOTE.finditer(text):
         q = m.group(1) or m.group(2)
-        tokens = tuple(fold(t) for t in re.findall(r"[\w'’-]+", q))
+        tokens = tuple(fold(t) for t in _TOKEN.findall(q))
         if len(tokens) >= QUOTE_WORDS:
             out.add(tokens)
     return out
@@ -56,18 +58,39 @@ def _quotes(text: str) -> set[tuple[str, ...]]:
 def run(state: StoryState) -> None:
     sents = state.sentences
     quotes = {s.index: _quotes(s.text) for s in sents if "“" in s.text or '"' in s.text}
+    # per-sentence features, computed once (not once per pair)
+    numbers: dict[int, set[str]] = {}
+    negated: dict[int, bool] = {}
+
+    def numbers_of(i: int) -> set[str]:
+        found = numbers.get(i)
+        if found is None:
+            found = numbers[i] = _numbers(sents[i].text)
+        return found
+
+    def negates(i: int) -> bool:
+        found = negated.get(i)
+        if found is None:
+            s = sents[i]
+            found = negated[i] = bool(_NEGATION_NEEDS.search(s.case_key) and
+                                      NEGATION.search(s.text))
+        return found
+
+    stem_similarity = state.stem_similarity
     scored = []
     for i, j, sim in state.aligned_pairs():
-        if sents[i].n_words < MIN_WORDS or sents[j].n_words < MIN_WORDS:
+        a, b = sents[i], sents[j]
+        if a.n_words < MIN_WORDS or b.n_words < MIN_WORDS:
             continue
-        score = max(sim, state.stem_similarity(sents[i].stems, sents[j].stems))
+        score = max(sim, stem_similarity(a.stems, b.stems))
         if score >= NUMBER_BASE:
             # the same figures ("6.4", "at least 40") are strong evidence of the same fact
-            shared = _numbers(sents[i].text) & _numbers(sents[j].text)
-            score += NUMBER_BONUS * min(2, len({n for n in shared if not _year(n)}))
+            shared = numbers_of(i) & numbers_of(j)
+            if shared:  # (adding NUMBER_BONUS * 0 would leave the score as it is)
+                score += NUMBER_BONUS * min(2, len({n for n in shared if not _year(n)}))
         if quotes.get(i) and quotes.get(j) and quotes[i] & quotes[j]:
             score = max(score, FACT_SIM)
-        if bool(NEGATION.search(sents[i].text)) != bool(NEGATION.search(sents[j].text)):
+        if negates(i) != negates(j):
             score -= NEGATION_PENALTY  # "the airport was closed" / "has not closed"
         if score >= FACT_SIM:
             scored.append((score, i, j))
@@ -99,8 +122,9 @@ def run(state: StoryState) -> None:
         sources = {sents[m].source for m in members}
         if len(sources) < 2:
             continue
+        member_numbers = [numbers_of(o) for o in members]
         medoid = max(members, key=lambda m: (
-            _agreement(sents[m].text, [sents[o].text for o in members]),
+            _agreement(numbers_of(m), member_numbers),
             DATELINE.match(sents[m].text) is None,
             sum(sim(m, o) for o in members if o != m), -m))
         outlets = sorted({sents[m].article.source for m in members}, key=str.casefold)
@@ -115,22 +139,25 @@ def run(state: StoryState) -> None:
             state.fact_of[m] = n
 
 
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_TOKEN = re.compile(r"[\w'’-]+")
+
+
 def _numbers(text: str) -> set[str]:
-    return set(re.findall(r"\d[\d,.]*\d|\d", text))
+    return set(_NUMBER.findall(text))
 
 
 def _year(n: str) -> bool:
     return len(n) == 4 and n.isdigit() and 1900 <= int(n) <= 2100
 
 
-def _agreement(text: str, texts: list[str]) -> float:
+def _agreement(mine: set[str], others: list[set[str]]) -> float:
     """How far the numbers of a sentence are the ones the other sentences give (1 if none):
-    the fact's wording should not be the one outlet's disputed figure."""
-    mine = _numbers(text)
+    the fact's wording should not be the one outlet's disputed figure. Both are number sets
+    (_numbers) of the sentence and of the fact's sentences."""
     if not mine:
         return 1.0
-    others = [_numbers(t) for t in texts]
-    return min(sum(1 for o in others if n in o) for n in mine) / len(texts)
+    return min(sum(1 for o in others if n in o) for n in mine) / len(others)
 
 
 def _try_join(state: StoryState, clusters: list[list[int]], where: dict[int, int],

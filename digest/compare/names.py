@@ -22,6 +22,7 @@ letters, not in folding, so they never merge.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from digest.compare.state import StoryState
 from digest.model import Difference, Value
@@ -50,14 +51,23 @@ _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|an|i|ch)$")
 MIN_LOOSE = 6
 
 
+_POSSESSIVE = re.compile(r"['’]s\b")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_NOT_LETTER = re.compile(r"[^a-z]")
+_DOUBLE = re.compile(r"(.)\1+")
+_VOWEL = re.compile(r"[aeiouy]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
     """A key equal for transliteration variants: letters only, folded, no doubles."""
     s = fold(name)
-    s = re.sub(r"['’]s\b", "", s)
-    s = re.sub(r"[^a-z]", "", s)
+    s = _POSSESSIVE.sub("", s)
+    s = _NOT_LETTER.sub("", s)
     for a, b in _FOLDS:
         s = s.replace(a, b)
-    s = re.sub(r"(.)\1+", r"\1", s)
+    s = _DOUBLE.sub(r"\1", s)
     if len(s) > 4 and s.endswith("h") and s[-2] in "aeiou":
         s = s[:-1]  # Zuwarah / Zuwara, Misratah / Misrata
     return s[:-1] + "i" if s.endswith("y") else s
@@ -66,7 +76,7 @@ def name_key(name: str) -> str:
 def loose_key(name: str) -> str:
     """name_key with vowels alike and g/k alike: Echeverría ~ Echevarría, Gaddafi ~ Qaddafi."""
     s = name_key(name).replace("g", "k")
-    return re.sub(r"[aeiouy]", "a", s)
+    return _VOWEL.sub("a", s)
 
 
 def strip_titles(tokens: list[str]) -> list[str]:
@@ -88,7 +98,7 @@ def strip_titles(tokens: list[str]) -> list[str]:
 def _runs(text: str) -> list[str]:
     out = []
     for m in _CAP_RUN.finditer(text):
-        tokens = [re.sub(r"['’]s$", "", t) for t in re.split(r"\s+", m.group(0))]
+        tokens = [_POSSESSIVE_END.sub("", t) for t in _SPACES.split(m.group(0))]
         run = " ".join(strip_titles(tokens))
         if len(run) >= 3:
             out.append(run)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from digest.compare.state import Sentence, StoryState
 from digest.model import Difference, Value
-from digest.text import STOPWORDS, fold, lemma, stem
+from digest.text import STOPWORDS, fold, ignorecase_key, lemma, stem
 
 _UNITS_0_19 = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                "fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -61,6 +61,15 @@ MENTION = re.compile(
     r"(?P<attached>%|km|kg|mph|ft|m\b|cm|mm|-[A-Za-z]+(?:-[A-Za-z]+)?)?",
     re.IGNORECASE,
 )
+# Every match of MENTION starts where a word starts (a hedge, a number word, a digit after
+# no word character) or at a currency sign ("$", "US$" anywhere): the lookahead says so, and
+# spares the engine trying the whole pattern inside every word. The matches are the same.
+_MENTION_FAST = re.compile(r"(?=\b\w|[$€£¥]|us\$)" + MENTION.pattern, re.IGNORECASE)
+# A sentence without a digit and without a number word (as letters, in any case) has no
+# mention: a cheap test before the costly pattern (see ignorecase_key).
+_ANY_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = re.compile("|".join(sorted(
+    {"dozen", *(w for w in WORD_NUMBERS if w != "zero")}, key=lambda w: (-len(w), w))))
 MONTHS = set("january february march april may june july august september october november "
              "december jan feb mar apr jun jul aug sep sept oct nov dec".split())
 # unit spellings folded to one key
@@ -248,26 +257,43 @@ def _role(text: str, start: int, end: int) -> str | None:
     return best[2] if best else None
 
 
+_ORDINAL_AFTER = re.compile(r"\s*(?:st|nd|rd|th)\b")
+_ORDINAL_ATTACHED = re.compile(r"(?:st|nd|rd|th)\b")
+_CLOCK = re.compile(r":\d")
+_TIME_AFTER = re.compile(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|gmt\b)", re.I)
+_MONTH_AFTER = re.compile(r"\s*(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", re.I)
+_AGE_ATTACHED = re.compile(r"-(?:year|month|week|day)s?-old", re.I)
+_AGE_AFTER = re.compile(r"\s*(?:years?|months?)\s+old\b", re.I)
+_CLAUSE_END = re.compile(r"[.;:]\s|,\s(?=\w+\s+said)")
+_TOLL = re.compile(r"\btoll\b", re.I)
+_LETTER = re.compile(r"[a-z]")
+
+
+def _may_mention(text: str) -> bool:
+    """False only when MENTION cannot match: no digit, no number word."""
+    return bool(_ANY_DIGIT.search(text) or _NUMBER_WORDS.search(ignorecase_key(text)))
+
+
 def extract_mentions(s: Sentence) -> list[Mention]:
     out: list[Mention] = []
     text = s.text
-    for m in MENTION.finditer(text):
+    if not _may_mention(text):
+        return out
+    for m in _MENTION_FAST.finditer(text):
         num = m.group("num")
         start, end = m.start("num"), m.end()
         attached = m.group("attached") or ""
         after = text[end:]
         before_words = fold(text[max(0, m.start() - 16):m.start()]).split()
         prev = before_words[-1].strip(".,") if before_words else ""
-        if re.match(r"\s*(?:st|nd|rd|th)\b", after) or re.match(r"(?:st|nd|rd|th)\b", attached):
+        if _ORDINAL_AFTER.match(after) or _ORDINAL_ATTACHED.match(attached):
             continue
-        if re.match(r":\d", after) or re.match(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|gmt\b)", after,
-                                                re.I) or (num.startswith("0") and len(num) > 1):
+        if _CLOCK.match(after) or _TIME_AFTER.match(after) or (
+                num.startswith("0") and len(num) > 1):
             continue  # a time
-        if prev in MONTHS or re.match(r"\s*(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", after,
-                                        re.I):
+        if prev in MONTHS or _MONTH_AFTER.match(after):
             continue  # a date: "January 9", "25 March"
-        if re.match(r"-(?:year|month|week|day)s?-old", attached, re.I) or \
-                re.match(r"\s*(?:years?|months?)\s+old\b", after, re.I):
+        if _AGE_ATTACHED.match(attached) or _AGE_AFTER.match(after):
             continue  # an age says who someone is, not how many
         value = _value(num, m.group("scale"))
         if value is None:
@@ -298,8 +324,8 @@ def extract_mentions(s: Sentence) -> list[Mention]:
             unit, unit_surface = _head_noun(after)
             if not unit:
                 role = _role(text, start, end)
-                clause = re.split(r"[.;:]\s|,\s(?=\w+\s+said)", text[:start])[-1]
-                if role not in TOLL_UNITS and re.search(r"\btoll\b", clause, re.I):
+                clause = _CLAUSE_END.split(text[:start])[-1]
+                if role not in TOLL_UNITS and _TOLL.search(clause):
                     role = "dead"  # "the death toll ... rose to 43"
                 if role in TOLL_UNITS:
                     unit, unit_surface = role, role  # "31 were injured", "toll rose to 43"
@@ -312,7 +338,7 @@ def extract_mentions(s: Sentence) -> list[Mention]:
         surface = text[surface_start:end].strip()
         local_words = text[:start].split()[-CONTEXT_WINDOW:] + after.split()[:CONTEXT_WINDOW]
         local = frozenset(stem(f) for f in (fold(w.strip(".,;:()\"'“”‘’")) for w in local_words)
-                          if f and f not in STOPWORDS and re.match(r"[a-z]", f)) - {
+                          if f and f not in STOPWORDS and _LETTER.match(f)) - {
             stem(unit_surface)}
         skip = {stem(unit_surface), stem(unit)}
         decimals = len(num.split(".")[1]) if "." in num and not m.group("scale") else 0

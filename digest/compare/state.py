@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,14 @@ from datetime import date
 from typing import TypeVar
 
 from digest.model import Article, Difference, Evidence, Fact
-from digest.text import content_lemmas, split_sentences, stem, words
+from digest.text import (
+    content_lemmas,
+    ignorecase_key,
+    lemmas_of_words,
+    split_sentences,
+    stem,
+    words,
+)
 
 T = TypeVar("T")
 
@@ -36,10 +44,14 @@ class Sentence:
     lemmas: frozenset[str]
     n_words: int
     stems: frozenset[str] = frozenset()
+    # the article's source_key, read once: rules compare it for every pair of sentences
+    source: str = field(init=False, repr=False, compare=False)
+    # ignorecase_key(text): rules test it for words a slow case-insensitive pattern needs
+    case_key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def source(self) -> str:
-        return self.article.source_key
+    def __post_init__(self) -> None:
+        self.source = self.article.source_key
+        self.case_key = ignorecase_key(self.text)
 
     @property
     def evidence(self) -> Evidence:
@@ -62,6 +74,7 @@ class StoryState:
     quantities: list[list[object]] = field(default_factory=list)
     _pairs: list[tuple[int, int, float]] | None = None
     _weights: dict[frozenset[str], float] = field(default_factory=dict)
+    _stem_weights: dict[frozenset[str], float] = field(default_factory=dict)
 
     @classmethod
     def from_articles(cls, articles: list[Article]) -> StoryState:
@@ -76,11 +89,12 @@ class StoryState:
                 for sent in split_sentences(para):
                     if pos >= per_article:
                         break
-                    lemmas = content_lemmas(sent)
+                    tokens = words(sent)
+                    lemmas = lemmas_of_words(tokens)
                     state.sentences.append(
                         Sentence(len(state.sentences), article, sent, p, pos,
-                                 frozenset(lemmas), len(words(sent)),
-                                 frozenset(t if " " in t else stem(t) for t in lemmas))
+                                 frozenset(lemmas), len(tokens),
+                                 frozenset([t if " " in t else stem(t) for t in lemmas]))
                     )
                     pos += 1
         state.idf = _idf(s.lemmas for s in state.sentences)
@@ -103,24 +117,36 @@ class StoryState:
         """IDF-weighted Dice overlap of two lemma sets, 0..1."""
         if not a or not b:
             return 0.0
-        shared = self.weight(a & b)
+        get = self.idf.get
+        shared = math.fsum([get(t, 1.0) for t in a & b])  # rarely recurs: not cached
         return 2.0 * shared / (self.weight(a) + self.weight(b))
 
     def stem_weight(self, stems: frozenset[str] | set[str]) -> float:
-        return math.fsum(self.stem_idf.get(t, 1.0) for t in stems)
+        if isinstance(stems, frozenset):  # sentence and mention stem sets recur in every pair
+            cached = self._stem_weights.get(stems)
+            if cached is None:
+                get = self.stem_idf.get
+                cached = self._stem_weights[stems] = math.fsum([get(t, 1.0) for t in stems])
+            return cached
+        get = self.stem_idf.get
+        return math.fsum([get(t, 1.0) for t in stems])
 
     def stem_similarity(self, a: frozenset[str] | set[str],
                         b: frozenset[str] | set[str]) -> float:
         """Like similarity(), over stems: "racing" meets "race", "resigned" "resignation"."""
         if not a or not b:
             return 0.0
-        return 2.0 * self.stem_weight(a & b) / (self.stem_weight(a) + self.stem_weight(b))
+        get = self.stem_idf.get
+        shared = math.fsum([get(t, 1.0) for t in a & b])
+        return 2.0 * shared / (self.stem_weight(a) + self.stem_weight(b))
 
     def containment(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
         """How much of the smaller stem set the other holds (IDF-weighted), 0..1."""
         if not a or not b:
             return 0.0
-        return self.stem_weight(a & b) / min(self.stem_weight(a), self.stem_weight(b))
+        get = self.stem_idf.get
+        shared = math.fsum([get(t, 1.0) for t in a & b])
+        return shared / min(self.stem_weight(a), self.stem_weight(b))
 
     def sentence_similarity(self, i: int, j: int) -> float:
         return self.similarity(self.sentences[i].lemmas, self.sentences[j].lemmas)
@@ -135,27 +161,46 @@ class StoryState:
         """
         if self._pairs is not None:
             return self._pairs
+        sents = self.sentences
+        idf = self.idf
         index: dict[str, list[int]] = defaultdict(list)
-        for s in self.sentences:
+        for s in sents:
             for t in s.lemmas:
-                index[t].append(s.index)
-        source = [s.source for s in self.sentences]
+                index[t].append(s.index)  # ascending: sentences are visited in order
+        # sources as small ints: compared for every candidate
+        source_ids: dict[str, int] = {}
+        source = [source_ids.setdefault(s.source, len(source_ids)) for s in sents]
+        lemmas = [s.lemmas for s in sents]
+        totals = [self.weight(s.lemmas) for s in sents]
+        weight_of = idf.__getitem__  # every sentence lemma has an IDF
+        fsum = math.fsum
         pairs: list[tuple[int, int, float]] = []
-        for s in self.sentences:
-            shared: Counter[int] = Counter()
+        for s in sents:
+            i = s.index
+            shared: dict[int, float] = {}
+            get = shared.get
+            # summed in the same order as ever (s.lemmas' order), so the floats are the same
             for t in s.lemmas:
-                w = self.idf.get(t, 0.0)
+                w = idf.get(t, 0.0)
                 if w < 0.3:  # in nearly every sentence: no signal
                     continue
-                for j in index[t]:
-                    if j > s.index and source[j] != s.source:
-                        shared[j] += w
-            # rounded: a float sum in set order differs in its last bits between processes
-            for j, _w in sorted(shared.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[
-                    :MAX_PARTNERS]:
-                sim = self.sentence_similarity(s.index, j)
+                post = index[t]
+                for j in post[bisect_right(post, i):]:
+                    shared[j] = get(j, 0.0) + w
+            if not shared:
+                continue
+            src = source[i]
+            cands = [kv for kv in shared.items() if source[kv[0]] != src]
+            if len(cands) > MAX_PARTNERS:
+                # rounded: a float sum in set order differs in its last bits between processes
+                cands.sort(key=lambda kv: (-round(kv[1], 9), kv[0]))
+                del cands[MAX_PARTNERS:]
+            mine, total = lemmas[i], totals[i]
+            for j, _w in cands:
+                # = sentence_similarity(i, j)
+                sim = 2.0 * fsum(map(weight_of, mine & lemmas[j])) / (total + totals[j])
                 if sim >= ALIGN_MIN:
-                    pairs.append((s.index, j, sim))
+                    pairs.append((i, j, sim))
         pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
         self._pairs = pairs
         return pairs
