@@ -14,6 +14,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -68,6 +69,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     # set when nothing changed since the last build and none of it was redone
     up_to_date: bool = False
+    provisional: bool = False  # Builder.quick(): a full build follows
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -348,6 +350,7 @@ def _compare_many(groups: list[list[Article]]) -> list[StoryAnalysis]:
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 = unknown
+WriteLock = Callable[[], contextlib.AbstractContextManager[Any]]
 
 
 def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
@@ -547,8 +550,14 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
     paths: set[str] = set()
     output.mkdir(parents=True, exist_ok=True)
     for spec in specs:
-        rel = _check_rel(spec.path)
         paths.add(spec.path)
+        if known is not None and spec.key is not None and spec.path in known:
+            # this very file was put there by the previous build: its key says it is right
+            key = new_manifest[spec.path] = f"{global_key}:{spec.key}"
+            if manifest.get(spec.path) == key:
+                stats.unchanged += 1
+                continue
+        rel = _check_rel(spec.path)
         target = output / rel
         data = _page_bytes(spec, target, manifest, new_manifest, global_key, stats)
         if data is None:
@@ -612,6 +621,18 @@ def _global_key(cfg: Config, renderer: Renderer) -> str:
 
 # --- the build ----------------------------------------------------------------------------
 
+@dataclass
+class _LastBuild:
+    """What the last successful build of a Builder decided: Builder.quick() starts there."""
+
+    cfg: Config
+    renderer: Renderer
+    global_key: str
+    groups: list[list[Article]]
+    notes: dict[str, dict]
+    problems: list[Problem]
+
+
 class Builder:
     """A build engine; keeps its caches in memory between rebuilds (for `digest serve`).
 
@@ -640,6 +661,7 @@ class Builder:
         self._groups: tuple[tuple[Any, ...], list[Counter[str]], list[list[str]]] | None = None
         self._stories: StoryMemo = {}
         self._pages = PageMemo()
+        self._last: _LastBuild | None = None  # what quick() starts from
         self._site_paths: set[str] | None = None  # what the last in-place build left in ...
         self._site_paths_of: Path | None = None  # ... this output folder
         self.search_stale = False
@@ -674,9 +696,12 @@ class Builder:
         self._groups = (sig, counts, [[a.id for a in g] for g in groups])
         return groups
 
-    def build(self, changed: set[Path] | None = None) -> BuildResult:
+    def build(self, changed: set[Path] | None = None,
+              write_lock: WriteLock | None = None) -> BuildResult:
         """Build the site. `changed` is a hint only; correctness never depends on it.
 
+        `write_lock` (the dev server's) is held while site/ is written, and only then:
+        reading, grouping and comparing happen while the last site is still served.
         Raises ConfigError or TemplateProblem when the site cannot be built at all.
         """
         result = BuildResult()
@@ -710,22 +735,14 @@ class Builder:
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
         result.stories = make_stories(groups, analyses, notes, self._stories)
         t3 = time.perf_counter()
-        specs = _counting(site_pages(cfg, renderer, result.stories, self._pages), self.progress)
-        manifest = caches["pages"] if self.use_cache else {}
-        search = SearchIndex(cfg, use_cache=self.use_cache)
-        postprocess = search.deferred() if self.defer else search
-        if self.in_place:
-            known = self._site_paths if self._site_paths_of == cfg.output else None
-            self._site_paths = None  # unknown again if this build stops half-way
-            stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
-                                                      postprocess, known)
-            self._site_paths, self._site_paths_of = stats.paths, cfg.output
-        else:
-            stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
-                                                  postprocess)
-        caches["pages"] = new_manifest
+        self._last = None  # until this build is through
+        with write_lock() if write_lock is not None else contextlib.nullcontext():
+            stats = self._write(cfg, renderer, global_key, result.stories, caches)
         t4 = time.perf_counter()
         self._cfg = cfg
+        if not result.errors:
+            self._last = _LastBuild(cfg, renderer, global_key, groups, notes,
+                                    list(result.problems))
         if self.use_cache:
             self._caches = caches
             self.caches_dirty = True
@@ -743,6 +760,84 @@ class Builder:
         result.pages_rendered = stats.rendered
         result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
                           "render+write": t4 - t3, "cache": t5 - t4}
+        return result
+
+    def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
+               caches: dict[str, dict[str, Any]]) -> _WriteStats:
+        specs = _counting(site_pages(cfg, renderer, stories, self._pages), self.progress)
+        manifest = caches["pages"] if self.use_cache else {}
+        search = SearchIndex(cfg, use_cache=self.use_cache)
+        postprocess = search.deferred() if self.defer else search
+        if self.in_place:
+            known = self._site_paths if self._site_paths_of == cfg.output else None
+            self._site_paths = None  # unknown again if this build stops half-way
+            stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
+                                                      postprocess, known)
+            self._site_paths, self._site_paths_of = stats.paths, cfg.output
+        else:
+            stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
+                                                  postprocess)
+        caches["pages"] = new_manifest
+        return stats
+
+    def quick(self, changed: set[Path]) -> BuildResult | None:
+        """A provisional rebuild for the dev server: the edited articles' stories compared
+        and written again, every other story as the last build grouped it.
+
+        Only for edits of articles the last (error-free) build had, keeping their id,
+        date, outlet and story pin; None for anything else. Its pages show an edit at once;
+        the server then runs build(), which gives exactly the clean-build site (an edited
+        article may, say, belong to another story now) and rewrites what differs.
+        """
+        last, caches = self._last, self._caches
+        if last is None or caches is None or not self.in_place or not changed:
+            return None
+        t0 = time.perf_counter()
+        cfg = last.cfg
+        where = {a.path: (g, i) for g, members in enumerate(last.groups)
+                 for i, a in enumerate(members)} if len(changed) <= 8 else {}
+        groups = [list(m) for m in last.groups]
+        problems = list(last.problems)
+        touched: set[int] = set()
+        for path in sorted(changed):
+            if path.suffix != ".md" or not path.is_file() or not path.is_relative_to(cfg.root):
+                return None
+            rel = path.relative_to(cfg.root).as_posix()
+            if rel not in where:
+                return None
+            g, i = where[rel]
+            old = groups[g][i]
+            try:
+                article, warnings = read_article_file(path, rel)
+            except (ArticleError, OSError):
+                return None  # the full build reports it
+            if (article.id, article.published, article.story, article.source.casefold()) != \
+                    (old.id, old.published, old.story, old.source.casefold()):
+                return None
+            groups[g][i] = article
+            touched.add(g)
+            problems = [p for p in problems if p.path != rel] + warnings
+        analyses = caches["analyses"]
+        found: list[StoryAnalysis] = []
+        for g, members in enumerate(groups):
+            key = _analysis_key(members)
+            hit = analyses.get(key)
+            if not isinstance(hit, StoryAnalysis):
+                if g not in touched:
+                    return None  # the last build's analyses are not all at hand
+                hit = analyses[key] = compare_story(members)
+            found.append(hit)
+        t1 = time.perf_counter()
+        stories = make_stories(groups, found, last.notes, self._stories)
+        stats = self._write(cfg, last.renderer, last.global_key, stories, caches)
+        self.caches_dirty = True
+        self.search_stale = self.search_stale or bool(stats.written or stats.removed)
+        result = BuildResult(articles=[a for m in groups for a in m], stories=stories,
+                             problems=problems + stats.problems,
+                             written_paths=stats.written, removed_paths=stats.removed,
+                             pages_written=len(stats.written), pages_unchanged=stats.unchanged,
+                             pages_rendered=stats.rendered, provisional=True)
+        result.timings = {"compare": t1 - t0, "render+write": time.perf_counter() - t1}
         return result
 
     def save_caches(self) -> None:

@@ -156,11 +156,12 @@ class SearchIndex:
 
 
 class _Deferred:
+    """For the in-place writer only: owns the bundle folder, lists nothing."""
+
     owns = SearchIndex.owns
 
     def __call__(self, site_dir: Path, keys: dict[str, str] | None = None) -> list[str]:
-        bundle = site_dir / BUNDLE_DIR
-        return _files(bundle, site_dir) if bundle.is_dir() else []
+        return []
 
 
 def _stamp(key: str, bundle: Path) -> str:

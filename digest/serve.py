@@ -197,6 +197,7 @@ class LiveServer:
         self.build_no = 0  # bumped whenever open pages are told to update
         self.builds = 0  # build attempts, for /__digest/status and the tests
         self.search_updates = 0  # search index runs after deferred builds
+        self.quick_builds = 0  # provisional rebuilds of edited stories (Builder.quick)
         self.building = False
         self.errors: list[dict[str, Any]] = []
         self.site_lock = SiteLock()
@@ -318,32 +319,36 @@ class LiveServer:
             self.watcher.refresh()  # content/ or templates/ may have been replaced
         result: BuildResult | None = None
         failure: list[dict[str, Any]] | None = None
+        self.building = True
+        if changed and cfg is self.cfg:
+            self._quick(batch, changed, start)
+        # The site lock is held only while site/ is written (write_lock): reading,
+        # grouping and comparing happen while the last site is still served.
+        # A progress line on a terminal once a build passes a second (a big first build).
+        progress = TerminalProgress(self.out)
+        self.builder.progress = progress
+        try:
+            result = self.builder.build(changed, write_lock=self.site_lock.writing)
+        except ConfigError as exc:
+            m = _CONFIG_WHERE.match(str(exc))
+            failure = [_problem_dict(m["path"], int(m["line"]) if m["line"] else None,
+                                     m["msg"]) if m else
+                       _problem_dict("digest.yaml", None, str(exc))]
+        except TemplateProblem as exc:
+            failure = [_problem_dict(self._rel(exc.template), exc.line, exc.message,
+                                     "fix the template and save; the site keeps its "
+                                     "last good pages")]
+        except Exception as exc:  # noqa: BLE001 - a bug in a build must not end the preview
+            traceback.print_exc(file=self.out)
+            failure = [_problem_dict("(build)", None, f"{type(exc).__name__}: {exc}",
+                                     "this is a bug in digest; the traceback is in the "
+                                     "terminal")]
+        finally:
+            progress.close()
+            self.builder.progress = None
+            self.builds += 1
+            self.building = False
         with self.site_lock.writing():
-            self.building = True
-            # A progress line on a terminal once a build passes a second (a big first build).
-            progress = TerminalProgress(self.out)
-            self.builder.progress = progress
-            try:
-                result = self.builder.build(changed)
-            except ConfigError as exc:
-                m = _CONFIG_WHERE.match(str(exc))
-                failure = [_problem_dict(m["path"], int(m["line"]) if m["line"] else None,
-                                         m["msg"]) if m else
-                           _problem_dict("digest.yaml", None, str(exc))]
-            except TemplateProblem as exc:
-                failure = [_problem_dict(self._rel(exc.template), exc.line, exc.message,
-                                         "fix the template and save; the site keeps its "
-                                         "last good pages")]
-            except Exception as exc:  # noqa: BLE001 - a bug in a build must not end the preview
-                traceback.print_exc(file=self.out)
-                failure = [_problem_dict("(build)", None, f"{type(exc).__name__}: {exc}",
-                                         "this is a bug in digest; the traceback is in the "
-                                         "terminal")]
-            finally:
-                progress.close()
-                self.builder.progress = None
-                self.builds += 1
-                self.building = False
             self.cfg = cfg
             event = self._after_build(batch, result, failure)
         elapsed = time.perf_counter() - start
@@ -353,6 +358,22 @@ class LiveServer:
             sent = 0
         self._report(batch, result, failure, event, sent, elapsed)
         return result
+
+    def _quick(self, batch: dict[Path, str] | None, changed: set[Path], start: float) -> None:
+        """Edited articles only: their stories' pages first (Builder.quick), reload sent;
+        the full build that follows confirms or corrects them."""
+        with self.site_lock.writing():
+            try:
+                quick = self.builder.quick(changed)
+            except Exception:  # noqa: BLE001 - the full build that follows will tell
+                traceback.print_exc(file=self.out)
+                quick = None
+            if quick is None:
+                return
+            self.quick_builds += 1
+            event = self._after_build(batch, quick, None)
+        sent = self.hub.publish(*event) if event is not None else 0
+        self._report(batch, quick, None, event, sent, time.perf_counter() - start)
 
     def _after_build(self, batch: dict[Path, str] | None, result: BuildResult | None,
                      failure: list[dict[str, Any]] | None) -> tuple[str, dict] | None:
@@ -432,7 +453,10 @@ class LiveServer:
             named = [f"{self._rel(p)} ({action})" for p, action in items[:MAX_LISTED]]
             more = len(items) - MAX_LISTED
             what = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-        if result is not None:
+        if result is not None and result.provisional:
+            did = (f"edited stories first: {result.pages_written} written "
+                   "(the full build follows)")
+        elif result is not None:
             removed = len(result.removed_paths)
             did = (f"{len(result.articles)} articles, {len(result.stories)} stories: "
                    f"{result.pages_written} written, {result.pages_unchanged} unchanged"
@@ -477,6 +501,7 @@ class LiveServer:
     def status(self) -> dict[str, Any]:
         return {"build": self.build_id, "builds": self.builds, "building": self.building,
                 "search_stale": self.builder.search_stale,
+                "quick_builds": self.quick_builds,
                 "search_updates": self.search_updates,
                 "errors": self.errors, "clients": len(self.hub)}
 

@@ -710,3 +710,45 @@ def test_load_200_clients_while_files_change(live: Served) -> None:
     assert live.settle(quiet=0.3) > builds  # it kept rebuilding under load
     assert stats["events"] >= 50 * 2  # every stream got its hello and at least one update
     assert "Traceback" not in live.output()
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and not p.relative_to(site).as_posix().startswith("pagefind/")}
+
+
+def test_an_edit_shows_at_once_and_the_full_build_has_the_last_word(tmp_path: Path) -> None:
+    """An edited article's story is written first (reload sent), then the full build runs:
+    when the edit moves the article into another story, the full build moves it, and the
+    served site ends exactly as a clean build of the same files."""
+    from digest.build import build
+
+    root = make_project(tmp_path / "project", css=False)
+    slug = "2025-01-14-library-budget"
+    with serving(root, tmp_path) as server:
+        server.settle(quiet=0.3)
+        stream = EventStream(server.port)
+        try:
+            stream.wait_for("hello")
+            write_article(root, slug, "City library budget tripled", source="AP",
+                          date="2025-01-14",
+                          body="The library budget was tripled to 3 million euros.")
+            data = stream.wait_for("reload")
+            assert article_url(slug) + "index.html" in data["paths"]
+            assert b"City library budget tripled" in server.get(article_url(slug))[2]
+            assert server.status()["quick_builds"] == 1
+            server.settle(quiet=0.3)
+
+            # now the same report as the harbour story: it belongs there
+            write_article(root, slug, "Harbour bridge reopens after repairs", source="AP",
+                          date="2025-01-14")
+            server.settle(quiet=0.3)
+            assert server.status()["quick_builds"] == 2
+            assert "2 source" in server.get("/")[2].decode()
+        finally:
+            stream.close()
+        served = _site_files(root / "site")
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root / "content", fresh / "content")
+    build(fresh, base_url=f"http://127.0.0.1:{server.port}/", use_cache=False)
+    assert served == _site_files(fresh / "site")
