@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
+from operator import mul, neg, truediv
 
 from digest.model import Article
 from digest.text import content_lemmas, words
@@ -111,12 +113,31 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(content_lemmas(word))
 
 
-def _vector(counts: Counter[str], idf: dict[str, float], default_idf: float,
-            names: bool = False) -> dict[str, float]:
-    vec = {t: (1.0 + math.log(c)) * idf.get(t, default_idf) for t, c in counts.items()
-           if c > 0 and t.startswith(ENTITY) == names}
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-    return {t: w / norm for t, w in vec.items()}
+def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float
+             ) -> tuple[dict[str, float], dict[str, float]]:
+    """Unit TF-IDF vectors of an article: its plain terms, and its name terms."""
+    vec: dict[str, float] = {}
+    names: dict[str, float] = {}
+    get = idf.get
+    log = math.log
+    for t, c in counts.items():
+        if c > 0:
+            if t.startswith(ENTITY):
+                names[t] = (1.0 + log(c)) * get(t, default_idf)
+            else:
+                vec[t] = (1.0 + log(c)) * get(t, default_idf)
+    return _unit(vec), _unit(names)
+
+
+def _unit(vec: dict[str, float]) -> dict[str, float]:
+    values = list(vec.values())
+    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+    return dict(zip(vec, map(truediv, values, repeat(norm)), strict=False))
+
+
+def _top_terms(vec: dict[str, float]) -> list[str]:
+    """The TOP_TERMS heaviest terms of vec, ties by term."""
+    return [t for _w, t in sorted(zip(map(neg, vec.values()), vec, strict=True))[:TOP_TERMS]]
 
 
 def _order_key(a: Article) -> tuple[int, str, str]:
@@ -145,44 +166,49 @@ def group_into_stories(
     clusters: dict[str, _Cluster] = {}
     postings: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
-        vec = _vector(counts[article.id], idf, default_idf)
-        names = _vector(counts[article.id], idf, default_idf, names=True)
+        vec, names = _vectors(counts[article.id], idf, default_idf)
+        top_terms = _top_terms(vec)
         if article.story:
             cluster = clusters.get(article.story)
             if cluster is None:
                 cluster = clusters[article.story] = _Cluster(article.story)
         else:
-            cluster = _best_cluster(article, vec, names, clusters, postings, window_days,
-                                    threshold)
+            cluster = _best_cluster(article, vec, names, top_terms, clusters, postings,
+                                    window_days, threshold)
             if cluster is None:
                 cid = article.id
                 while cid in clusters:
                     cid += "-x"
                 cluster = clusters[cid] = _Cluster(cid)
         cluster.add(article, vec, names)
-        for term, _w in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]:
+        for term in top_terms:
             plist = postings[term]
             if not plist or plist[-1] != cluster.id:
                 plist.append(cluster.id)
     return [c.members for c in clusters.values()]
 
 
-def _cosine(vec: dict[str, float], centroid: dict[str, float], norm: float) -> float:
-    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+def _cosine(terms: list[str], weights: list[float], centroid: dict[str, float],
+            norm: float) -> float:
+    # the products, summed in the vector's order: sum(w * centroid.get(t, 0.0)) / norm
+    return sum(map(mul, weights, map(centroid.get, terms, _ZEROS))) / norm
+
+
+_ZEROS = repeat(0.0)
 
 
 def _best_cluster(
     article: Article,
     vec: dict[str, float],
     names: dict[str, float],
+    top_terms: list[str],
     clusters: dict[str, _Cluster],
     postings: dict[str, list[str]],
     window_days: int,
     threshold: float,
 ) -> _Cluster | None:
-    top_terms = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
     candidates: set[str] = set()
-    for term, _w in top_terms:
+    for term in top_terms:
         plist = postings.get(term)
         if not plist:
             continue
@@ -197,15 +223,17 @@ def _best_cluster(
                 postings[term] = keep
             plist = keep
         candidates.update(plist[-MAX_CANDIDATES:])
+    terms, weights = list(vec), list(vec.values())
+    name_terms, name_weights = list(names), list(names.values())
     best: _Cluster | None = None
     best_score = threshold
     for cid in sorted(candidates):
         cluster = clusters[cid]
-        score = _cosine(vec, cluster.centroid, cluster.norm)
+        score = _cosine(terms, weights, cluster.centroid, cluster.norm)
         if score <= best_score:
             continue
         if names and cluster.names and \
-                _cosine(names, cluster.names, cluster.names_norm) < ENTITY_MIN:
+                _cosine(name_terms, name_weights, cluster.names, cluster.names_norm) < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
         best, best_score = cluster, score
     return best
