@@ -60,27 +60,49 @@ class _Cluster:
     id: str
     members: list[Article] = field(default_factory=list)
     centroid: dict[str, float] = field(default_factory=dict)
-    norm: float = 0.0
     names: dict[str, float] = field(default_factory=dict)
-    names_norm: float = 0.0
     last: date | None = None
+    last_ordinal: int | None = None
+    # the norms, computed when first needed after a change (None: stale)
+    _norm: float | None = None
+    _names_norm: float | None = None
 
     def add(self, article: Article, vec: dict[str, float], names: dict[str, float]) -> None:
         self.members.append(article)
-        self.centroid, self.norm = _accumulate(self.centroid, vec)
-        self.names, self.names_norm = _accumulate(self.names, names)
+        self.centroid = _accumulate(self.centroid, vec)
+        self.names = _accumulate(self.names, names)
+        self._norm = self._names_norm = None
         if article.published and (self.last is None or article.published > self.last):
             self.last = article.published
+            self.last_ordinal = article.published.toordinal()
+
+    @property
+    def norm(self) -> float:
+        if self._norm is None:
+            self._norm = _norm(self.centroid)
+        return self._norm
+
+    @property
+    def names_norm(self) -> float:
+        if self._names_norm is None:
+            self._names_norm = _norm(self.names)
+        return self._names_norm
 
 
-def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> tuple[dict[str, float],
-                                                                            float]:
+def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> dict[str, float]:
+    get = centroid.get
     for term, w in vec.items():
-        centroid[term] = centroid.get(term, 0.0) + w
+        centroid[term] = get(term, 0.0) + w
     if len(centroid) > CENTROID_TERMS * 2:
         top = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
         centroid = dict(top)
-    return centroid, math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+    return centroid
+
+
+def _norm(centroid: dict[str, float]) -> float:
+    """sqrt(sum(w * w for w in centroid.values())) or 1.0, summed in the dict's order."""
+    values = list(centroid.values())
+    return math.sqrt(sum(map(mul, values, values))) or 1.0
 
 
 def article_terms(article: Article) -> Counter[str]:
@@ -165,6 +187,7 @@ def group_into_stories(
 
     clusters: dict[str, _Cluster] = {}
     postings: dict[str, list[str]] = defaultdict(list)
+    filtered: dict[str, int] = {}  # term -> window cutoff (ordinal) its postings last met
     for article in ordered:
         vec, names = _vectors(counts[article.id], idf, default_idf)
         top_terms = _top_terms(vec)
@@ -174,7 +197,7 @@ def group_into_stories(
                 cluster = clusters[article.story] = _Cluster(article.story)
         else:
             cluster = _best_cluster(article, vec, names, top_terms, clusters, postings,
-                                    window_days, threshold)
+                                    filtered, window_days, threshold)
             if cluster is None:
                 cid = article.id
                 while cid in clusters:
@@ -204,24 +227,30 @@ def _best_cluster(
     top_terms: list[str],
     clusters: dict[str, _Cluster],
     postings: dict[str, list[str]],
+    filtered: dict[str, int],
     window_days: int,
     threshold: float,
 ) -> _Cluster | None:
     candidates: set[str] = set()
+    published = article.published
+    cutoff = published.toordinal() - window_days if published is not None else 0
     for term in top_terms:
         plist = postings.get(term)
         if not plist:
             continue
-        # drop stories that fell out of the window: visiting in date order, they never return
-        if article.published is not None:
+        # drop stories that fell out of the window: visiting in date order, they never return.
+        # A list filtered at this cutoff needs no second pass: stories' last dates only grow,
+        # and stories appended since then have the current date (window_days >= 0).
+        if published is not None and filtered.get(term) != cutoff:
             keep = [
                 cid for cid in plist
-                if clusters[cid].last is None
-                or (article.published - clusters[cid].last).days <= window_days
+                if (last := clusters[cid].last_ordinal) is None or last >= cutoff
             ]
             if len(keep) != len(plist):
                 postings[term] = keep
             plist = keep
+            if window_days >= 0:
+                filtered[term] = cutoff
         candidates.update(plist[-MAX_CANDIDATES:])
     terms, weights = list(vec), list(vec.values())
     name_terms, name_weights = list(names), list(names.values())
@@ -229,11 +258,11 @@ def _best_cluster(
     best_score = threshold
     for cid in sorted(candidates):
         cluster = clusters[cid]
-        score = _cosine(terms, weights, cluster.centroid, cluster.norm)
-        if score <= best_score:
-            continue
+        # The names test first: it is independent of the score and much cheaper (few names).
         if names and cluster.names and \
                 _cosine(name_terms, name_weights, cluster.names, cluster.names_norm) < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
-        best, best_score = cluster, score
+        score = _cosine(terms, weights, cluster.centroid, cluster.norm)
+        if score > best_score:
+            best, best_score = cluster, score
     return best
