@@ -34,8 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import repeat
-from operator import mul, neg, truediv
+from itertools import compress, repeat
+from operator import add, ge, mul, neg, not_, truediv
 
 from digest.model import Article
 from digest.text import content_lemmas, words
@@ -90,12 +90,16 @@ class _Cluster:
 
 
 def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> dict[str, float]:
-    get = centroid.get
-    for term, w in vec.items():
-        centroid[term] = get(term, 0.0) + w
+    """Add vec to centroid (centroid[t] = centroid.get(t, 0.0) + w, in vec's order); keep
+    the CENTROID_TERMS heaviest terms (ties by term) once it holds twice as many."""
+    if not centroid:  # 0.0 + w == w
+        return dict(vec)
+    terms = list(vec)
+    centroid.update(zip(terms, list(map(add, map(centroid.get, terms, _ZEROS), vec.values())),
+                        strict=True))
     if len(centroid) > CENTROID_TERMS * 2:
-        top = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
-        centroid = dict(top)
+        top = sorted(zip(map(neg, centroid.values()), centroid, strict=True))[:CENTROID_TERMS]
+        centroid = {t: centroid[t] for _w, t in top}
     return centroid
 
 
@@ -135,31 +139,51 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(content_lemmas(word))
 
 
-def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float
-             ) -> tuple[dict[str, float], dict[str, float]]:
-    """Unit TF-IDF vectors of an article: its plain terms, and its name terms."""
-    vec: dict[str, float] = {}
-    names: dict[str, float] = {}
-    get = idf.get
-    log = math.log
-    for t, c in counts.items():
-        if c > 0:
-            if t.startswith(ENTITY):
-                names[t] = (1.0 + log(c)) * get(t, default_idf)
-            else:
-                vec[t] = (1.0 + log(c)) * get(t, default_idf)
-    return _unit(vec), _unit(names)
+class _LogTf(dict[float, float]):
+    """count -> 1 + log(count), computed once per distinct count."""
+
+    def __missing__(self, count: float) -> float:
+        value = self[count] = 1.0 + math.log(count)
+        return value
 
 
-def _unit(vec: dict[str, float]) -> dict[str, float]:
-    values = list(vec.values())
-    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
-    return dict(zip(vec, map(truediv, values, repeat(norm)), strict=False))
+def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float,
+             log_tf: _LogTf, name_terms: set[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Unit TF-IDF vectors of an article: its plain terms, and its name terms.
+
+    Weight of term t: (1 + log(count)) * idf, over terms with a positive count, in the
+    counter's order; computed with map() so the loop runs in C. name_terms holds every
+    term of counts that starts with ENTITY.
+    """
+    terms = list(counts)
+    tf = list(counts.values())
+    if tf and min(tf) <= 0:  # rare: keep only positive counts
+        kept = [(t, c) for t, c in zip(terms, tf, strict=True) if c > 0]
+        terms, tf = [t for t, _c in kept], [c for _t, c in kept]
+    weights = list(map(mul, map(log_tf.__getitem__, tf),
+                       map(idf.get, terms, repeat(default_idf))))
+    is_name = list(map(name_terms.__contains__, terms))
+    if not any(is_name):
+        return _unit(terms, weights), {}
+    is_plain = list(map(not_, is_name))
+    return (_unit(list(compress(terms, is_plain)), list(compress(weights, is_plain))),
+            _unit(list(compress(terms, is_name)), list(compress(weights, is_name))))
+
+
+def _unit(terms: list[str], weights: list[float]) -> dict[str, float]:
+    """{t: w / norm}, norm = sqrt(sum(w * w)) or 1.0 summed in order."""
+    norm = math.sqrt(sum(map(mul, weights, weights))) or 1.0
+    return dict(zip(terms, map(truediv, weights, repeat(norm)), strict=False))
 
 
 def _top_terms(vec: dict[str, float]) -> list[str]:
     """The TOP_TERMS heaviest terms of vec, ties by term."""
-    return [t for _w, t in sorted(zip(map(neg, vec.values()), vec, strict=True))[:TOP_TERMS]]
+    if len(vec) > TOP_TERMS:  # sort the few terms at least as heavy as the TOP_TERMS-th
+        cut = sorted(vec.values(), reverse=True)[TOP_TERMS - 1]
+        heavy = list(compress(vec, map(ge, vec.values(), repeat(cut))))
+        return [t for _w, t in sorted(zip(map(neg, map(vec.__getitem__, heavy)), heavy,
+                                          strict=True))[:TOP_TERMS]]
+    return [t for _w, t in sorted(zip(map(neg, vec.values()), vec, strict=True))]
 
 
 def _order_key(a: Article) -> tuple[int, str, str]:
@@ -184,12 +208,14 @@ def group_into_stories(
     n = len(ordered)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
     default_idf = math.log(n + 1) + 1.0
+    name_terms = {t for t in df if t.startswith(ENTITY)}
+    log_tf = _LogTf()
 
     clusters: dict[str, _Cluster] = {}
     postings: dict[str, list[str]] = defaultdict(list)
     filtered: dict[str, int] = {}  # term -> window cutoff (ordinal) its postings last met
     for article in ordered:
-        vec, names = _vectors(counts[article.id], idf, default_idf)
+        vec, names = _vectors(counts[article.id], idf, default_idf, log_tf, name_terms)
         top_terms = _top_terms(vec)
         if article.story:
             cluster = clusters.get(article.story)
