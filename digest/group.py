@@ -237,12 +237,10 @@ def group_into_stories(
     return [c.members for c in clusters.values()]
 
 
-def _cosine(terms: list[str], weights: list[float], centroid: dict[str, float],
-            norm: float) -> float:
-    # the products, summed in the vector's order: sum(w * centroid.get(t, 0.0)) / norm
-    return sum(map(mul, weights, map(centroid.get, terms, _ZEROS))) / norm
-
-
+# Cosine of a vector (terms, weights) to a centroid, as in
+#     sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+# but with the loop in C: sum(map(mul, weights, map(centroid.get, terms, _ZEROS))) / norm
+# (the same products, summed in the same order, so the same float).
 _ZEROS = repeat(0.0)
 
 
@@ -285,10 +283,11 @@ def _best_cluster(
     for cid in sorted(candidates):
         cluster = clusters[cid]
         # The names test first: it is independent of the score and much cheaper (few names).
-        if names and cluster.names and \
-                _cosine(name_terms, name_weights, cluster.names, cluster.names_norm) < ENTITY_MIN:
+        if names and (cnames := cluster.names) and \
+                sum(map(mul, name_weights, map(cnames.get, name_terms, _ZEROS))) \
+                / cluster.names_norm < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
-        score = _cosine(terms, weights, cluster.centroid, cluster.norm)
+        score = sum(map(mul, weights, map(cluster.centroid.get, terms, _ZEROS))) / cluster.norm
         if score > best_score:
             best, best_score = cluster, score
     return best
