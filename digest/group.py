@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import add, ge, mul, neg, not_, truediv
 
 from digest.model import Article
 from digest.text import content_lemmas, words
@@ -58,27 +60,53 @@ class _Cluster:
     id: str
     members: list[Article] = field(default_factory=list)
     centroid: dict[str, float] = field(default_factory=dict)
-    norm: float = 0.0
     names: dict[str, float] = field(default_factory=dict)
-    names_norm: float = 0.0
     last: date | None = None
+    last_ordinal: int | None = None
+    # the norms, computed when first needed after a change (None: stale)
+    _norm: float | None = None
+    _names_norm: float | None = None
 
     def add(self, article: Article, vec: dict[str, float], names: dict[str, float]) -> None:
         self.members.append(article)
-        self.centroid, self.norm = _accumulate(self.centroid, vec)
-        self.names, self.names_norm = _accumulate(self.names, names)
+        self.centroid = _accumulate(self.centroid, vec)
+        self.names = _accumulate(self.names, names)
+        self._norm = self._names_norm = None
         if article.published and (self.last is None or article.published > self.last):
             self.last = article.published
+            self.last_ordinal = article.published.toordinal()
+
+    @property
+    def norm(self) -> float:
+        if self._norm is None:
+            self._norm = _norm(self.centroid)
+        return self._norm
+
+    @property
+    def names_norm(self) -> float:
+        if self._names_norm is None:
+            self._names_norm = _norm(self.names)
+        return self._names_norm
 
 
-def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> tuple[dict[str, float],
-                                                                            float]:
-    for term, w in vec.items():
-        centroid[term] = centroid.get(term, 0.0) + w
+def _accumulate(centroid: dict[str, float], vec: dict[str, float]) -> dict[str, float]:
+    """Add vec to centroid (centroid[t] = centroid.get(t, 0.0) + w, in vec's order); keep
+    the CENTROID_TERMS heaviest terms (ties by term) once it holds twice as many."""
+    if not centroid:  # 0.0 + w == w
+        return dict(vec)
+    terms = list(vec)
+    centroid.update(zip(terms, list(map(add, map(centroid.get, terms, _ZEROS), vec.values())),
+                        strict=True))
     if len(centroid) > CENTROID_TERMS * 2:
-        top = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
-        centroid = dict(top)
-    return centroid, math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        top = sorted(zip(map(neg, centroid.values()), centroid, strict=True))[:CENTROID_TERMS]
+        centroid = {t: centroid[t] for _w, t in top}
+    return centroid
+
+
+def _norm(centroid: dict[str, float]) -> float:
+    """sqrt(sum(w * w for w in centroid.values())) or 1.0, summed in the dict's order."""
+    values = list(centroid.values())
+    return math.sqrt(sum(map(mul, values, values))) or 1.0
 
 
 def article_terms(article: Article) -> Counter[str]:
@@ -111,12 +139,51 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(content_lemmas(word))
 
 
-def _vector(counts: Counter[str], idf: dict[str, float], default_idf: float,
-            names: bool = False) -> dict[str, float]:
-    vec = {t: (1.0 + math.log(c)) * idf.get(t, default_idf) for t, c in counts.items()
-           if c > 0 and t.startswith(ENTITY) == names}
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-    return {t: w / norm for t, w in vec.items()}
+class _LogTf(dict[float, float]):
+    """count -> 1 + log(count), computed once per distinct count."""
+
+    def __missing__(self, count: float) -> float:
+        value = self[count] = 1.0 + math.log(count)
+        return value
+
+
+def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float,
+             log_tf: _LogTf, name_terms: set[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Unit TF-IDF vectors of an article: its plain terms, and its name terms.
+
+    Weight of term t: (1 + log(count)) * idf, over terms with a positive count, in the
+    counter's order; computed with map() so the loop runs in C. name_terms holds every
+    term of counts that starts with ENTITY.
+    """
+    terms = list(counts)
+    tf = list(counts.values())
+    if tf and min(tf) <= 0:  # rare: keep only positive counts
+        kept = [(t, c) for t, c in zip(terms, tf, strict=True) if c > 0]
+        terms, tf = [t for t, _c in kept], [c for _t, c in kept]
+    weights = list(map(mul, map(log_tf.__getitem__, tf),
+                       map(idf.get, terms, repeat(default_idf))))
+    is_name = list(map(name_terms.__contains__, terms))
+    if not any(is_name):
+        return _unit(terms, weights), {}
+    is_plain = list(map(not_, is_name))
+    return (_unit(list(compress(terms, is_plain)), list(compress(weights, is_plain))),
+            _unit(list(compress(terms, is_name)), list(compress(weights, is_name))))
+
+
+def _unit(terms: list[str], weights: list[float]) -> dict[str, float]:
+    """{t: w / norm}, norm = sqrt(sum(w * w)) or 1.0 summed in order."""
+    norm = math.sqrt(sum(map(mul, weights, weights))) or 1.0
+    return dict(zip(terms, map(truediv, weights, repeat(norm)), strict=False))
+
+
+def _top_terms(vec: dict[str, float]) -> list[str]:
+    """The TOP_TERMS heaviest terms of vec, ties by term."""
+    if len(vec) > TOP_TERMS:  # sort the few terms at least as heavy as the TOP_TERMS-th
+        cut = sorted(vec.values(), reverse=True)[TOP_TERMS - 1]
+        heavy = list(compress(vec, map(ge, vec.values(), repeat(cut))))
+        return [t for _w, t in sorted(zip(map(neg, map(vec.__getitem__, heavy)), heavy,
+                                          strict=True))[:TOP_TERMS]]
+    return [t for _w, t in sorted(zip(map(neg, vec.values()), vec, strict=True))]
 
 
 def _order_key(a: Article) -> tuple[int, str, str]:
@@ -141,71 +208,86 @@ def group_into_stories(
     n = len(ordered)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
     default_idf = math.log(n + 1) + 1.0
+    name_terms = {t for t in df if t.startswith(ENTITY)}
+    log_tf = _LogTf()
 
     clusters: dict[str, _Cluster] = {}
     postings: dict[str, list[str]] = defaultdict(list)
+    filtered: dict[str, int] = {}  # term -> window cutoff (ordinal) its postings last met
     for article in ordered:
-        vec = _vector(counts[article.id], idf, default_idf)
-        names = _vector(counts[article.id], idf, default_idf, names=True)
+        vec, names = _vectors(counts[article.id], idf, default_idf, log_tf, name_terms)
+        top_terms = _top_terms(vec)
         if article.story:
             cluster = clusters.get(article.story)
             if cluster is None:
                 cluster = clusters[article.story] = _Cluster(article.story)
         else:
-            cluster = _best_cluster(article, vec, names, clusters, postings, window_days,
-                                    threshold)
+            cluster = _best_cluster(article, vec, names, top_terms, clusters, postings,
+                                    filtered, window_days, threshold)
             if cluster is None:
                 cid = article.id
                 while cid in clusters:
                     cid += "-x"
                 cluster = clusters[cid] = _Cluster(cid)
         cluster.add(article, vec, names)
-        for term, _w in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]:
+        for term in top_terms:
             plist = postings[term]
             if not plist or plist[-1] != cluster.id:
                 plist.append(cluster.id)
     return [c.members for c in clusters.values()]
 
 
-def _cosine(vec: dict[str, float], centroid: dict[str, float], norm: float) -> float:
-    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+# Cosine of a vector (terms, weights) to a centroid, as in
+#     sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / norm
+# but with the loop in C: sum(map(mul, weights, map(centroid.get, terms, _ZEROS))) / norm
+# (the same products, summed in the same order, so the same float).
+_ZEROS = repeat(0.0)
 
 
 def _best_cluster(
     article: Article,
     vec: dict[str, float],
     names: dict[str, float],
+    top_terms: list[str],
     clusters: dict[str, _Cluster],
     postings: dict[str, list[str]],
+    filtered: dict[str, int],
     window_days: int,
     threshold: float,
 ) -> _Cluster | None:
-    top_terms = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
     candidates: set[str] = set()
-    for term, _w in top_terms:
+    published = article.published
+    cutoff = published.toordinal() - window_days if published is not None else 0
+    for term in top_terms:
         plist = postings.get(term)
         if not plist:
             continue
-        # drop stories that fell out of the window: visiting in date order, they never return
-        if article.published is not None:
+        # drop stories that fell out of the window: visiting in date order, they never return.
+        # A list filtered at this cutoff needs no second pass: stories' last dates only grow,
+        # and stories appended since then have the current date (window_days >= 0).
+        if published is not None and filtered.get(term) != cutoff:
             keep = [
                 cid for cid in plist
-                if clusters[cid].last is None
-                or (article.published - clusters[cid].last).days <= window_days
+                if (last := clusters[cid].last_ordinal) is None or last >= cutoff
             ]
             if len(keep) != len(plist):
                 postings[term] = keep
             plist = keep
+            if window_days >= 0:
+                filtered[term] = cutoff
         candidates.update(plist[-MAX_CANDIDATES:])
+    terms, weights = list(vec), list(vec.values())
+    name_terms, name_weights = list(names), list(names.values())
     best: _Cluster | None = None
     best_score = threshold
     for cid in sorted(candidates):
         cluster = clusters[cid]
-        score = _cosine(vec, cluster.centroid, cluster.norm)
-        if score <= best_score:
-            continue
-        if names and cluster.names and \
-                _cosine(names, cluster.names, cluster.names_norm) < ENTITY_MIN:
+        # The names test first: it is independent of the score and much cheaper (few names).
+        if names and (cnames := cluster.names) and \
+                sum(map(mul, name_weights, map(cnames.get, name_terms, _ZEROS))) \
+                / cluster.names_norm < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
-        best, best_score = cluster, score
+        score = sum(map(mul, weights, map(cluster.centroid.get, terms, _ZEROS))) / cluster.norm
+        if score > best_score:
+            best, best_score = cluster, score
     return best
