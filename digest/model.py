@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -77,17 +78,18 @@ class Story:
     facts: list[Fact] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
 
-    @property
+    # Computed once: a Story's articles are set when it is made and never change after.
+    @functools.cached_property
     def first_published(self) -> date | None:
         dates = [a.published for a in self.articles if a.published]
         return min(dates) if dates else None
 
-    @property
+    @functools.cached_property
     def last_published(self) -> date | None:
         dates = [a.published for a in self.articles if a.published]
         return max(dates) if dates else None
 
-    @property
+    @functools.cached_property
     def sources(self) -> list[str]:
         seen: dict[str, str] = {}
         for a in self.articles:

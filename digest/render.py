@@ -363,17 +363,18 @@ def story_json(story: Story) -> dict[str, Any]:
     }
 
 
-def story_line(story: Story) -> str:
+def story_line(story: Story) -> bytes:
     """One story of api/stories.json: compact, so json's C encoder does the work (an
     indented dump runs the pure-Python encoder, ten times slower on a big digest), and
     safe to paste into HTML (even a <script> block) as it is."""
     text = json.dumps(story_json(story), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.encode("utf-8", "replace")
 
 
-def stories_json(stories: list[Story], lines: list[str] | None = None) -> bytes:
+def stories_json(stories: list[Story], lines: list[bytes] | None = None) -> bytes:
     """api/stories.json, one story per line (diffable); `lines`: their story_line()s."""
-    body = ",\n".join(lines if lines is not None else map(story_line, stories))
+    body = b",\n".join(lines if lines is not None else map(story_line, stories))
     head = json.dumps(f"digest {__version__}").replace("<", "\\u003c").replace(
-        ">", "\\u003e").replace("&", "\\u0026")
-    return f'{{"generator": {head}, "stories": [\n{body}\n]}}\n'.encode("utf-8", "replace")
+        ">", "\\u003e").replace("&", "\\u0026").encode("utf-8", "replace")
+    return b'{"generator": ' + head + b', "stories": [\n' + body + b'\n]}\n'

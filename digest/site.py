@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import UserDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -45,15 +46,15 @@ class PageSpec:
 
 
 # id(story) -> (story, its api line, its fingerprint); kept to the current build's stories
-_story_data: dict[int, tuple[Story, str, str]] = {}
+_story_data: dict[int, tuple[Story, bytes, str]] = {}
 
 
-def _data_of(story: Story) -> tuple[Story, str, str]:
+def _data_of(story: Story) -> tuple[Story, bytes, str]:
     cached = _story_data.get(id(story))
     if cached and cached[0] is story:
         return cached
     line = story_line(story)
-    h = hashlib.sha256(line.encode("utf-8", "surrogatepass"))
+    h = hashlib.sha256(line)
     h.update(story.note_html.encode("utf-8", "surrogatepass"))
     for a in story.articles:
         h.update(a.fingerprint.encode())
@@ -72,7 +73,22 @@ def _forget_other_stories(stories: list[Story]) -> None:
         del _story_data[k]
 
 
+class Keyed(UserDict):
+    """A piece of page context (a story card, a source page's entry) that carries the hash
+    of its own content, computed once: a page listing thousands of them is keyed without
+    encoding them all again. Templates read it like a dict (`card.title`, `card['title']`).
+    """
+
+    def __init__(self, data: dict[str, Any]):
+        super().__init__(data)
+        h = hashlib.sha256()
+        fingerprint(self.data, h)
+        self.fp = h.hexdigest()
+
+
 def _fingerprint_default(value: Any) -> str:
+    if isinstance(value, Keyed):
+        return "K" + value.fp
     if isinstance(value, Story):
         return "S" + story_fingerprint(value)
     if isinstance(value, Article):
@@ -158,11 +174,11 @@ class Outlets:
         return self._paths.get(source.casefold()) or source_path(source)
 
 
-def story_card(story: Story, outlets: Outlets | None = None) -> dict[str, Any]:
+def story_card(story: Story, outlets: Outlets | None = None) -> Keyed:
     """What a list of stories shows about one story."""
     spath = outlets.path if outlets else source_path
     n_disputed = len(disputed(story))
-    return {
+    return Keyed({
         "id": story.id, "title": story.title, "path": story_path(story),
         "summary": story.summary,
         "line": first_sentence(story.summary or next(
@@ -173,7 +189,7 @@ def story_card(story: Story, outlets: Outlets | None = None) -> dict[str, Any]:
         "first": story.first_published, "last": story.last_published,
         "counts": {"facts": len(story.facts), "disputed": n_disputed,
                    "single": len(story.differences) - n_disputed},
-    }
+    })
 
 
 def article_link(article: Article, outlets: Outlets | None = None) -> dict[str, Any]:
@@ -290,11 +306,14 @@ class PageMemo:
     def __init__(self) -> None:
         self.scope: tuple[int, tuple[tuple[str, str], ...]] | None = None
         self.stories: dict[int, tuple[Story, dict[str, Any], list[tuple[str, str | None]]]] = {}
+        # id(story) -> (story, {outlet key: the story's entry on that outlet's page})
+        self.entries: dict[int, tuple[Story, dict[str, Keyed]]] = {}
 
     def begin(self, renderer: Renderer, outlets: Outlets) -> None:
         scope = (id(renderer), tuple(sorted(outlets._paths.items())))
         if scope != self.scope:
             self.stories.clear()
+            self.entries.clear()
             self.scope = scope
 
     def get(self, story: Story) -> tuple[dict[str, Any], list[tuple[str, str | None]]] | None:
@@ -306,6 +325,16 @@ class PageMemo:
         alive = {id(s) for s in stories}
         for k in [k for k in self.stories if k not in alive]:
             del self.stories[k]
+        for k in [k for k in self.entries if k not in alive]:
+            del self.entries[k]
+
+    def entry(self, story: Story, key: str, make: Callable[[], Keyed]) -> Keyed:
+        hit = self.entries.get(id(story))
+        if hit is None or hit[0] is not story:
+            hit = self.entries[id(story)] = (story, {})
+        if key not in hit[1]:
+            hit[1][key] = make()
+        return hit[1][key]
 
 
 def _story_specs(renderer: Renderer, story: Story, card: dict[str, Any], outlets: Outlets,
@@ -378,9 +407,11 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     source_rows = []
     for key in sources:
         src, spath, src_stories = outlets.names[key], outlets.path(key), by_source[key]
-        items = [{"card": cards[s.id],
-                  "articles": [article_link(a, outlets) for a in s.articles
-                               if a.source.casefold() == key]}
+        def entry(s: Story, key: str = key) -> Keyed:
+            return Keyed({"card": cards[s.id],
+                          "articles": [article_link(a, outlets) for a in s.articles
+                                       if a.source.casefold() == key]})
+        items = [memo.entry(s, key, lambda s=s: entry(s)) if memo is not None else entry(s)
                  for s in src_stories]
         n_articles = sum(len(i["articles"]) for i in items)
         latest = max((s.last_published for s in src_stories if s.last_published), default=None)
