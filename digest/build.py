@@ -750,14 +750,14 @@ class Builder:
                 self.save_caches()
         self.search_stale = self.search_stale or bool(stats.written or stats.removed)
         result.problems.extend(stats.problems)
-        if inputs is not None and not self.in_place:
-            _record_state(cfg, inputs, result)
-        t5 = time.perf_counter()
         result.written_paths = stats.written
         result.removed_paths = stats.removed
         result.pages_written = len(stats.written)
         result.pages_unchanged = stats.unchanged
         result.pages_rendered = stats.rendered
+        if inputs is not None and not self.in_place:
+            _record_state(cfg, inputs, result)
+        t5 = time.perf_counter()
         result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
                           "render+write": t4 - t3, "cache": t5 - t4}
         return result

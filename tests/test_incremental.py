@@ -182,6 +182,7 @@ def test_a_warm_build_with_nothing_changed_does_nothing(corpus: Path, tmp_path: 
     assert again.up_to_date
     assert (again.article_count, again.story_count) == (len(first.articles),
                                                         len(first.stories))
+    assert again.pages_unchanged == first.pages_written + first.pages_unchanged > 40
     assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
     assert snapshot(corpus / "site") == site
 
