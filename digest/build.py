@@ -455,11 +455,13 @@ class _WriteStats:
     rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
     paths: set[str] = field(default_factory=set)  # every file the build put in the site
+    search_seconds: float = 0.0
 
 
 def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats,
                      keys: dict[str, str] | None = None) -> list[str]:
     """The search index is a convenience: if it fails, the site still goes out without it."""
+    start = time.perf_counter()
     try:
         return postprocess(site, keys)
     except (RuntimeError, OSError) as exc:
@@ -467,6 +469,8 @@ def _run_postprocess(postprocess: SearchIndex, site: Path, stats: _WriteStats,
                                       "check that the pagefind package is installed, or set "
                                       "'search: false' in digest.yaml"))
         return []
+    finally:
+        stats.search_seconds += time.perf_counter() - start
 
 
 def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifest: dict[str, str],
@@ -759,7 +763,8 @@ class Builder:
             _record_state(cfg, inputs, result)
         t5 = time.perf_counter()
         result.timings = {"load": t1 - t0, "group": t2 - t1, "compare": t3 - t2,
-                          "render+write": t4 - t3, "cache": t5 - t4}
+                          "render+write": t4 - t3 - stats.search_seconds,
+                          "search index": stats.search_seconds, "cache": t5 - t4}
         return result
 
     def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
