@@ -542,12 +542,15 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
 
 def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
                         global_key: str, postprocess: SearchIndex | None = None,
-                        known: set[str] | None = None) -> tuple[_WriteStats, dict[str, str]]:
+                        known: set[str] | None = None,
+                        defer: Callable[[str], bool] | None = None
+                        ) -> tuple[_WriteStats, dict[str, str]]:
     """Replace only the files that changed, each atomically (the dev server's rebuilds).
 
     The server holds requests while this runs, so nobody sees a half-updated site.
     `known`: the files the previous in-place build left (stats.paths); with it, stale files
-    are found without walking the whole site.
+    are found without walking the whole site. `defer(path)`: leave that file as it is for
+    now, keeping its old manifest key, so that the next build writes it if it must.
     """
     stats = _WriteStats()
     new_manifest: dict[str, str] = {}
@@ -555,6 +558,10 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
     output.mkdir(parents=True, exist_ok=True)
     for spec in specs:
         paths.add(spec.path)
+        if defer is not None and defer(spec.path) and spec.path in manifest:
+            new_manifest[spec.path] = manifest[spec.path]
+            stats.unchanged += 1
+            continue
         if known is not None and spec.key is not None and spec.path in known:
             # this very file was put there by the previous build: its key says it is right
             key = new_manifest[spec.path] = f"{global_key}:{spec.key}"
@@ -768,7 +775,8 @@ class Builder:
         return result
 
     def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
-               caches: dict[str, dict[str, Any]]) -> _WriteStats:
+               caches: dict[str, dict[str, Any]],
+               defer: Callable[[str], bool] | None = None) -> _WriteStats:
         specs = _counting(site_pages(cfg, renderer, stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         search = SearchIndex(cfg, use_cache=self.use_cache)
@@ -777,7 +785,7 @@ class Builder:
             known = self._site_paths if self._site_paths_of == cfg.output else None
             self._site_paths = None  # unknown again if this build stops half-way
             stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
-                                                      postprocess, known)
+                                                      postprocess, known, defer)
             self._site_paths, self._site_paths_of = stats.paths, cfg.output
         else:
             stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
@@ -834,7 +842,10 @@ class Builder:
             found.append(hit)
         t1 = time.perf_counter()
         stories = make_stories(groups, found, last.notes, self._stories)
-        stats = self._write(cfg, last.renderer, last.global_key, stories, caches)
+        # pages only: the feeds, the sitemap and the API file (100 MB for 10,000 articles)
+        # are not what an editor looks at; the full build that follows writes them
+        stats = self._write(cfg, last.renderer, last.global_key, stories, caches,
+                            defer=lambda path: not path.endswith(".html"))
         self.caches_dirty = True
         self.search_stale = self.search_stale or bool(stats.written or stats.removed)
         result = BuildResult(articles=[a for m in groups for a in m], stories=stories,
