@@ -717,6 +717,7 @@ class Builder:
         """
         result = BuildResult()
         t0 = time.perf_counter()
+        self._last = None  # quick() starts only from a build that went through
         cfg = load_config(self.root, base_url=self.base_url)
         # A one-shot build whose inputs and output are exactly as the last build left them
         # has nothing to do: not even the caches are read (a warm `digest build`).
@@ -746,7 +747,6 @@ class Builder:
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
         result.stories = make_stories(groups, analyses, notes, self._stories)
         t3 = time.perf_counter()
-        self._last = None  # until this build is through
         with write_lock() if write_lock is not None else contextlib.nullcontext():
             stats = self._write(cfg, renderer, global_key, result.stories, caches)
         t4 = time.perf_counter()

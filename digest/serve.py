@@ -216,8 +216,8 @@ class LiveServer:
         self.cfg = self._load_config()
         # In place: only changed files are replaced (each by an atomic rename). Swapping a
         # whole staging copy in costs a hard link and an unlink per file on every rebuild
-        # (10 of 36 s for 1,000 articles); the site lock already keeps requests out while
-        # a build runs, so they never see a half-updated site.
+        # (10 of 36 s for 1,000 articles); the site lock keeps requests out while a build
+        # writes, so they never see a half-updated site.
         # Deferred: the search index and the disk caches are brought up to date once the
         # pages have reloaded and no change is waiting (_rebuild_loop), never before.
         self.builder = Builder(self.root, base_url=self.url, in_place=in_place, defer=True)
@@ -320,7 +320,7 @@ class LiveServer:
         result: BuildResult | None = None
         failure: list[dict[str, Any]] | None = None
         self.building = True
-        if changed and cfg is self.cfg:
+        if changed and cfg is self.cfg and not self.errors:  # errors: the full build tells
             self._quick(batch, changed, start)
         # The site lock is held only while site/ is written (write_lock): reading,
         # grouping and comparing happen while the last site is still served.

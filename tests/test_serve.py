@@ -745,6 +745,20 @@ def test_an_edit_shows_at_once_and_the_full_build_has_the_last_word(tmp_path: Pa
             server.settle(quiet=0.3)
             assert server.status()["quick_builds"] == 2
             assert "2 source" in server.get("/")[2].decode()
+
+            # while the settings (or another file) are broken, an edit goes straight to the
+            # full build: no provisional reload that would clear the error overlay
+            broken = root / "digest.yaml"
+            broken.write_text("title: [unclosed\n", encoding="utf-8")
+            assert stream.wait_for("errors")["errors"]
+            write_article(root, slug, "Harbour bridge reopens after long repairs",
+                          source="AP", date="2025-01-14")
+            assert stream.wait_for("errors")["errors"]  # still shown, not cleared
+            assert server.status()["quick_builds"] == 2
+            broken.unlink()
+            stream.wait_for("reload")  # fixed: the pages that changed meanwhile reload
+            assert server.status()["errors"] == []
+            server.settle(quiet=0.3)
         finally:
             stream.close()
         served = _site_files(root / "site")
