@@ -916,9 +916,23 @@ def _inputs_state(cfg: Config) -> str | None:
     h = hashlib.sha256(_code_version().encode())
     h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
     h.update(repr(_theme_snapshot(cfg)).encode("utf-8", "surrogateescape"))
+    h.update(_library_versions().encode())
     if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
         return None
     return h.hexdigest()
+
+
+def _library_versions() -> str:
+    """The libraries whose upgrade can change the site's bytes without touching an input."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("jinja2", "markupsafe", "markdown-it-py", "nh3", "pyyaml", "pagefind"):
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=-")
+    return " ".join(found)
 
 
 def _output_state(cfg: Config) -> str:

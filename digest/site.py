@@ -9,6 +9,7 @@ handed to the template (see `fingerprint`), so a template can only show what its
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import UserDict
@@ -394,6 +395,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         urls.extend((renderer.abs_url(article_path(a)), a.published) for a in story.articles)
         hit = hits.get(story.id)
         if hit is not None:
+            @functools.cache  # once per story, however many of its pages must be made
             def make_all(story: Story = story) -> list[PageSpec]:
                 return _story_specs(renderer, story, cards[story.id], outlets, helpers)
             for path, key in hit[1]:
