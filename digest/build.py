@@ -13,10 +13,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import dataclasses
-import functools
 import hashlib
 import hmac
 import json
@@ -34,12 +31,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest import __version__
 from digest.compare import StoryAnalysis, compare_story
 from digest.config import Config, load_config
+from digest.freshness import (  # noqa: F401 - BuildResult and the report are re-exported
+    RACY_NS,
+    STAGE_MODULES,
+    BuildResult,
+    TerminalProgress,
+    _code_version,
+    _inputs_state,
+    _record_state,
+    _theme_snapshot,
+    _up_to_date,
+    module_closure,
+    print_report,
+    recover_interrupted,
+)
 from digest.group import article_terms, group_into_stories
 from digest.load import (
-    RACY_NS,
     ArticleError,
     ParsedArticle,
     find_article_files,
@@ -47,100 +56,17 @@ from digest.load import (
     read_story_note,
 )
 from digest.model import Article, Problem, Story
-from digest.render import Renderer, default_theme_dir
+from digest.render import Renderer
 from digest.search import SearchIndex
 from digest.site import PageMemo, PageSpec, site_pages
 from digest.text import slugify
 
-CACHE_FORMAT = 1
 PARALLEL_MIN_STORIES = 64  # below this a process pool costs more than it saves
-
-
-@dataclass
-class BuildResult:
-    articles: list[Article] = field(default_factory=list)
-    stories: list[Story] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    pages_written: int = 0
-    pages_unchanged: int = 0
-    pages_rendered: int = 0
-    written_paths: list[str] = field(default_factory=list)  # site-relative, this build only
-    removed_paths: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    # set when nothing changed since the last build and none of it was redone
-    up_to_date: bool = False
-    provisional: bool = False  # Builder.quick(): a full build follows
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def article_count(self) -> int:
-        return self.counts.get("articles", len(self.articles))
-
-    @property
-    def story_count(self) -> int:
-        return self.counts.get("stories", len(self.stories))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
 
 
 # --- caches -----------------------------------------------------------------------------
 
 _MAGIC = b"DGC1"
-
-
-# What each cache's entries are computed by: a cache is trusted only while the source of
-# these modules and of every digest module they import (found by reading their imports) is
-# unchanged. An edit to a template or to the site code then keeps the costly comparisons.
-STAGE_MODULES: dict[str, tuple[str, ...]] = {
-    "articles": ("digest.load", "digest.group"),
-    "analyses": ("digest.compare",),
-}
-
-
-def _module_file(package: Path, name: str) -> Path | None:
-    """digest.compare -> .../digest/compare/__init__.py; None for a name that is no module."""
-    base = package.joinpath(*name.split(".")[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file() and candidate.is_relative_to(package):
-            return candidate
-    return None
-
-
-def module_closure(roots: Iterable[str]) -> list[Path]:
-    """The source files of the given digest modules and of every digest module they import,
-    transitively (read from their import statements, nothing is imported)."""
-    package = Path(__file__).resolve().parent
-    seen: dict[str, Path] = {}
-    todo = list(roots)
-    while todo:
-        name = todo.pop()
-        path = _module_file(package, name)
-        if name in seen or path is None:
-            continue
-        seen[name] = path
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.split(".")[0] == "digest"]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
-                    and node.module.split(".")[0] == "digest":
-                todo.append(node.module)
-                todo += [f"{node.module}.{a.name}" for a in node.names]
-    return sorted(set(seen.values()))
-
-
-@functools.cache
-def _code_version(stage: str | None = None) -> str:
-    """digest's version plus a hash of the source a stage depends on (all of digest when
-    stage is None): a change to that code (a better comparison rule, say) invalidates the
-    stage's cache, even without a version bump."""
-    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}:{stage}".encode())
-    package = Path(__file__).resolve().parent
-    files = module_closure(STAGE_MODULES[stage]) if stage else sorted(package.rglob("*.py"))
-    for f in files:
-        h.update(f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:20]
 
 
 def _cache_key() -> bytes | None:
@@ -229,22 +155,6 @@ def _exchange(a: Path, b: Path) -> bool:
                           ctypes.c_uint]
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def recover_interrupted(output: Path) -> None:
-    """Undo what a killed build left: restore site/ if it died between its two renames,
-    and remove stale staging and old folders."""
-    parent = output.parent
-    if not parent.is_dir():
-        return
-    leftovers = sorted(parent.glob(f".{output.name}.old-*"))
-    if not output.exists() and leftovers:
-        os.replace(leftovers[-1], output)
-        leftovers = leftovers[:-1]
-    mine = {f".{output.name}.staging-{os.getpid()}", f".{output.name}.old-{os.getpid()}"}
-    for stale in leftovers + sorted(parent.glob(f".{output.name}.staging-*")):
-        if stale.name not in mine and stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)
 
 
 # --- load -------------------------------------------------------------------------------
@@ -878,115 +788,6 @@ class Builder:
         return stats.problems
 
 
-STATE_FILE = "state.json"
-
-
-def _tree_state(folder: Path, h: Any, since_ns: int | None) -> bool:
-    """Feed every file's (path, inode, size, mtime) under folder into h; False if a file
-    was modified after since_ns (too recent to trust its time: see ParsedArticle.fresh)."""
-    settled = True
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirs, files in os.walk(folder, followlinks=True):
-        try:
-            st = os.stat(dirpath)
-        except OSError:
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                h.update(f"{path}\0?\n".encode("utf-8", "surrogateescape"))
-                continue
-            h.update(f"{path}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
-                "utf-8", "surrogateescape"))
-            if since_ns is not None and st.st_mtime_ns > since_ns:
-                settled = False
-    return settled
-
-
-def _inputs_state(cfg: Config) -> str | None:
-    """A hash of everything a build reads: digest's code, the settings, the theme and
-    content files (by stat). None when an input is too recently modified to be trusted."""
-    h = hashlib.sha256(_code_version().encode())
-    h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
-    h.update(repr(_theme_snapshot(cfg)).encode("utf-8", "surrogateescape"))
-    h.update(_library_versions().encode())
-    if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
-        return None
-    return h.hexdigest()
-
-
-def _library_versions() -> str:
-    """The libraries whose upgrade can change the site's bytes without touching an input."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for name in ("jinja2", "markupsafe", "markdown-it-py", "nh3", "pyyaml", "pagefind"):
-        try:
-            found.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name}=-")
-    return " ".join(found)
-
-
-def _output_state(cfg: Config) -> str:
-    h = hashlib.sha256()
-    _tree_state(cfg.output, h, None)
-    return h.hexdigest()
-
-
-def _up_to_date(cfg: Config, inputs: str) -> BuildResult | None:
-    """The last build's result, if it was built from these very inputs and site/ is still
-    exactly what it wrote; else None."""
-    try:
-        saved = json.loads((cfg.cache / STATE_FILE).read_text(encoding="utf-8"))
-        if saved["inputs"] != inputs or saved["output"] != _output_state(cfg):
-            return None
-        problems = [Problem(**p) for p in saved["problems"]]
-        return BuildResult(problems=problems, up_to_date=True, counts=saved["counts"],
-                           pages_unchanged=saved["counts"]["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _record_state(cfg: Config, inputs: str, result: BuildResult) -> None:
-    files = result.pages_written + result.pages_unchanged
-    state = {"inputs": inputs, "output": _output_state(cfg),
-             "counts": {"articles": len(result.articles), "stories": len(result.stories),
-                        "files": files},
-             "problems": [dataclasses.asdict(p) for p in result.problems]}
-    path = cfg.cache / STATE_FILE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # only costs the next build its shortcut
-
-
-def _theme_snapshot(cfg: Config) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime_ns, size) of every file of the theme folders: changes when one does."""
-    dirs = [cfg.templates] if cfg.templates.is_dir() else []
-    dirs.append(default_theme_dir())
-    out = []
-    for d in dirs:
-        for dirpath, _dirs, files in os.walk(d):
-            for name in files:
-                try:
-                    st = os.stat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                out.append((os.path.join(dirpath, name), st.st_mtime_ns, st.st_size))
-    return tuple(sorted(out))
-
-
 def _stage(cache: str) -> str | None:
     return cache if cache in STAGE_MODULES else None
 
@@ -1002,49 +803,3 @@ def build(root: Path, base_url: str | None = None, use_cache: bool = True,
           progress: Progress | None = None) -> BuildResult:
     """Build the site of the digest at `root` (one-shot, swapped into place)."""
     return Builder(root, base_url=base_url, use_cache=use_cache, progress=progress).build()
-
-
-def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None:
-    for p in result.problems:
-        print(str(p), file=stream)
-    total = result.pages_written + result.pages_unchanged
-    errors = len(result.errors)
-    print(
-        f"{'up to date' if result.up_to_date else 'built'}: "
-        f"{result.article_count} articles in {result.story_count} stories: "
-        f"{total} files ({result.pages_written} written, {result.pages_unchanged} unchanged, "
-        f"{len(result.removed_paths)} removed) in {elapsed:.2f}s",
-        file=stream,
-    )
-    rows = [("articles", str(result.article_count)), ("stories", str(result.story_count)),
-            ("files", str(total)), ("written", str(result.pages_written)),
-            ("rendered", str(result.pages_rendered)),
-            ("problems", f"{len(result.problems)} ({errors} errors)")]
-    rows += [(stage, f"{seconds:.2f}s") for stage, seconds in result.timings.items()]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"  {key:<{width}}  {value:>10}", file=stream)
-
-
-class TerminalProgress:
-    """A one-line progress display on a terminal, shown only once a build passes a second."""
-
-    def __init__(self, stream=sys.stderr, delay: float = 1.0):
-        self.stream = stream
-        self.start = time.perf_counter()
-        self.delay = delay
-        self.shown = False
-        self.enabled = hasattr(stream, "isatty") and stream.isatty()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or time.perf_counter() - self.start < self.delay:
-            return
-        text = f"{stage}: {done}/{total}" if total else f"{stage}: {done} files"
-        self.stream.write(f"\r\x1b[K{text}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()

@@ -12,14 +12,18 @@ from digest.config import ConfigError, load_config
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from digest.build import TerminalProgress, build, print_report
-    from digest.render import TemplateProblem
+    from digest.freshness import TerminalProgress, print_report, up_to_date_build
 
     start = time.perf_counter()
     progress = TerminalProgress()
     try:
-        result = build(Path(args.root), base_url=args.base_url, progress=progress)
-    except (ConfigError, TemplateProblem) as exc:
+        # nothing changed: say so without importing the build's machinery
+        result = up_to_date_build(Path(args.root), base_url=args.base_url)
+        if result is None:
+            from digest.build import build
+
+            result = build(Path(args.root), base_url=args.base_url, progress=progress)
+    except ConfigError as exc:
         progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -28,6 +32,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"error: cannot write the site: {where}{exc.strerror or exc} (the previous "
               "site/ is unchanged; free space or fix permissions, then build again)",
               file=sys.stderr)
+        return 1
+    except Exception as exc:  # a template's problem (render imported only if needed)
+        from digest.render import TemplateProblem
+
+        if not isinstance(exc, TemplateProblem):
+            raise
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     progress.close()
     print_report(result, time.perf_counter() - start)

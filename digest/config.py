@@ -8,6 +8,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_theme_dir() -> Path:
+    """The default theme: the repository's templates/ (shipped in the package as theme/)."""
+    for candidate in (PACKAGE_DIR / "theme", PACKAGE_DIR.parent / "templates"):
+        if (candidate / "base.html").exists():
+            return candidate
+    raise FileNotFoundError("digest's default theme is missing (templates/base.html)")
+
 CONFIG_NAME = "digest.yaml"
 
 

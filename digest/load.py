@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from digest.freshness import RACY_NS
 from digest.model import Article, Problem
 from digest.text import slugify
 
@@ -24,9 +25,6 @@ try:  # libyaml's C loader is several times faster; still a *safe* loader
 except AttributeError:  # pragma: no cover - pyyaml built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-
-
-RACY_NS = 2_000_000_000
 
 
 @dataclass

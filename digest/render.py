@@ -19,21 +19,13 @@ import nh3
 from markdown_it import MarkdownIt
 
 from digest import __version__
-from digest.config import Config
+from digest.config import Config, default_theme_dir  # noqa: F401 - re-exported
 from digest.load import markdown_parser
 from digest.model import Article, Difference, Evidence, Story
 from digest.text import slugify
 from digest.watch import is_ignored_name
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def default_theme_dir() -> Path:
-    """The default theme: the repository's templates/ (shipped in the package as theme/)."""
-    for candidate in (PACKAGE_DIR / "theme", PACKAGE_DIR.parent / "templates"):
-        if (candidate / "base.html").exists():
-            return candidate
-    raise FileNotFoundError("digest's default theme is missing (templates/base.html)")
 
 
 class TemplateProblem(Exception):

@@ -199,3 +199,21 @@ def test_a_warm_build_with_nothing_changed_does_nothing(corpus: Path, tmp_path: 
     build(corpus)
     assert build(corpus).up_to_date
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_the_command_line_says_up_to_date_without_building(corpus: Path) -> None:
+    """`digest build` checks freshness before importing the build machinery; --strict
+    still fails on the problems the last build found."""
+    from tests.conftest import run_digest
+
+    (corpus / "content" / "articles" / "zz-warn.md").write_text(
+        "---\ntitle: No source here\n---\nBody text.\n", encoding="utf-8")
+    _age(corpus / "content")
+    first = run_digest("build", "--root", str(corpus))
+    assert first.stderr.startswith("built:") or "\nbuilt:" in first.stderr
+    again = run_digest("build", "--root", str(corpus), "--strict", check=False)
+    assert "up to date:" in again.stderr, again.stderr
+    assert "zz-warn.md" in again.stderr  # the same problems, shown again
+    assert again.returncode == 1
+    assert run_digest("build", "--root", str(corpus), "--base-url",
+                      "https://example.org/x/").stderr.count("up to date") == 0
