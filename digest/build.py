@@ -46,6 +46,7 @@ from digest.freshness import (  # noqa: F401 - BuildResult and the report are re
     module_closure,
     print_report,
     recover_interrupted,
+    theme_settled,
 )
 from digest.group import article_terms, group_into_stories
 from digest.load import (
@@ -595,7 +596,9 @@ class Builder:
         """The Renderer and global page key, made again only when settings or theme changed."""
         settings = json.dumps({k: v for k, v in vars(cfg).items()}, sort_keys=True,
                               default=str)
-        sig = (settings, _theme_snapshot(cfg))
+        theme = _theme_snapshot(cfg)
+        # a theme file saved just now may be saved again unseen by its stat: no reuse then
+        sig = (settings, theme) if theme_settled(theme) else (settings, object())
         if self._renderer is None or self._renderer[0] != sig:
             renderer = Renderer(cfg)
             self._renderer = (sig, renderer, _global_key(cfg, renderer))

@@ -169,11 +169,20 @@ def _inputs_state(cfg: Config) -> str | None:
     content files (by stat). None when an input is too recently modified to be trusted."""
     h = hashlib.sha256(_code_version().encode())
     h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
-    h.update(repr(_theme_snapshot(cfg)).encode("utf-8", "surrogateescape"))
+    theme = _theme_snapshot(cfg)
+    if not theme_settled(theme):
+        return None
+    h.update(repr(theme).encode("utf-8", "surrogateescape"))
     h.update(_library_versions().encode())
     if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
         return None
     return h.hexdigest()
+
+
+def theme_settled(snapshot: tuple[tuple[str, int, int], ...]) -> bool:
+    """No theme file of the snapshot was modified in the last RACY_NS (see RACY_NS)."""
+    since = time.time_ns() - RACY_NS
+    return all(mtime <= since for _path, mtime, _size in snapshot)
 
 
 def _library_versions() -> str:
