@@ -41,12 +41,11 @@ from digest.freshness import (  # noqa: F401 - BuildResult and the report are re
     _code_version,
     _inputs_state,
     _record_state,
-    _theme_snapshot,
     _up_to_date,
     module_closure,
     print_report,
     recover_interrupted,
-    theme_settled,
+    theme_state,
 )
 from digest.group import article_terms, group_into_stories
 from digest.load import (
@@ -594,11 +593,9 @@ class Builder:
 
     def _renderer_for(self, cfg: Config) -> tuple[Renderer, str]:
         """The Renderer and global page key, made again only when settings or theme changed."""
-        settings = json.dumps({k: v for k, v in vars(cfg).items()}, sort_keys=True,
-                              default=str)
-        theme = _theme_snapshot(cfg)
+        settings = json.dumps(vars(cfg), sort_keys=True, default=str)
         # a theme file saved just now may be saved again unseen by its stat: no reuse then
-        sig = (settings, theme) if theme_settled(theme) else (settings, object())
+        sig = (settings, theme_state(cfg) or object())
         if self._renderer is None or self._renderer[0] != sig:
             renderer = Renderer(cfg)
             self._renderer = (sig, renderer, _global_key(cfg, renderer))

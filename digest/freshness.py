@@ -169,20 +169,14 @@ def _inputs_state(cfg: Config) -> str | None:
     content files (by stat). None when an input is too recently modified to be trusted."""
     h = hashlib.sha256(_code_version().encode())
     h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
-    theme = _theme_snapshot(cfg)
-    if not theme_settled(theme):
+    theme = theme_state(cfg)
+    if theme is None:
         return None
-    h.update(repr(theme).encode("utf-8", "surrogateescape"))
+    h.update(theme.encode())
     h.update(_library_versions().encode())
     if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
         return None
     return h.hexdigest()
-
-
-def theme_settled(snapshot: tuple[tuple[str, int, int], ...]) -> bool:
-    """No theme file of the snapshot was modified in the last RACY_NS (see RACY_NS)."""
-    since = time.time_ns() - RACY_NS
-    return all(mtime <= since for _path, mtime, _size in snapshot)
 
 
 def _library_versions() -> str:
@@ -234,20 +228,14 @@ def _record_state(cfg: Config, inputs: str, result: BuildResult) -> None:
         pass  # only costs the next build its shortcut
 
 
-def _theme_snapshot(cfg: Config) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime_ns, size) of every file of the theme folders: changes when one does."""
+def theme_state(cfg: Config) -> str | None:
+    """A hash of the theme folders' files by stat (the project's templates/ and digest's own
+    theme); None when one was modified in the last RACY_NS, too recently to be trusted."""
+    h = hashlib.sha256()
+    since = time.time_ns() - RACY_NS
     dirs = [cfg.templates] if cfg.templates.is_dir() else []
-    dirs.append(default_theme_dir())
-    out = []
-    for d in dirs:
-        for dirpath, _dirs, files in os.walk(d):
-            for name in files:
-                try:
-                    st = os.stat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                out.append((os.path.join(dirpath, name), st.st_mtime_ns, st.st_size))
-    return tuple(sorted(out))
+    settled = [_tree_state(d, h, since) for d in [*dirs, default_theme_dir()]]
+    return h.hexdigest() if all(settled) else None
 
 
 def up_to_date_build(root: Path, base_url: str | None = None) -> BuildResult | None:
