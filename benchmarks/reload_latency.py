@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Save-to-reload latency of `digest serve`.
 
-    python benchmarks/reload_latency.py [--cases demo 10000] [--edits 5] [--no-browser]
+    python benchmarks/reload_latency.py [--cases demo 10000] [--kinds title body]
+                                        [--edits 5] [--no-browser]
 
-For each case, starts `python -m digest serve` on 127.0.0.1 and edits one article's title
-EDITS times (an atomic save, as editors do), measuring:
+For each case and kind of edit, starts `python -m digest serve` on 127.0.0.1 and edits one
+article EDITS times (an atomic save, as editors do): `title` changes its title (the story's
+facts and differences stay; its headline is picked again), `body` adds a sentence (the
+story is compared again). Measured:
 
   save -> event   the file is renamed into place -> the "reload" event naming that article's
                   page arrives on a /__digest/events stream (watch + debounce + rebuild +
                   publish)
-  save -> DOM     ... -> the new title is in the DOM of the article page already open in
+  save -> DOM     ... -> the edit is in the DOM of the article page already open in
                   headless Chromium (the above + the worker relay + reload + page load)
   edited story   the server's own time from the save's batch to the edited story written
                   (Builder.quick; pages reload then)
@@ -186,10 +189,15 @@ def pick_target(project: Path) -> tuple[Path, str, str]:
     return path, "/" + article_path(article) + "index.html", article.title
 
 
-def edit_title(path: Path, original: str, title: str) -> float:
-    """Atomic save with a new title; returns perf_counter() at the rename."""
-    new = "title: " + json.dumps(title)
-    text = re.sub(r"(?m)^title: .*$", lambda _m: new, original, count=1)
+def edit(path: Path, original: str, kind: str, title: str, marker: str) -> float:
+    """Atomic save of an edit; returns perf_counter() at the rename. `kind` title: the
+    marker goes into the title; body: a sentence holding it ends the body (the story is
+    compared again)."""
+    if kind == "title":
+        new = "title: " + json.dumps(f"{title} {marker}")
+        text = re.sub(r"(?m)^title: .*$", lambda _m: new, original, count=1)
+    else:
+        text = original.rstrip("\n") + f"\n\nThe editor added this line {marker}.\n"
     tmp = path.with_name(f".{path.name}.latency-tmp")
     tmp.write_text(text, encoding="utf-8")
     t0 = time.perf_counter()
@@ -197,20 +205,22 @@ def edit_title(path: Path, original: str, title: str) -> float:
     return t0
 
 
-def run_case(case: str, edits: int, browser_on: bool, tmp: Path) -> dict:
+def run_case(case: str, kinds: list[str], edits: int, browser_on: bool, tmp: Path
+             ) -> list[dict]:
     project = prepare(case, tmp)
     articles = sum(1 for _ in (project / "content" / "articles").rglob("*.md"))
     path, page, title = pick_target(project)
     original = path.read_text(encoding="utf-8")
     OUT.mkdir(exist_ok=True)
     server = Server(project, OUT / f"latency-{case}-serve.log")  # kept for a look afterwards
-    row: dict = {"case": case, "articles": articles, "event": [], "dom": [], "rebuild": [],
-                 "quick": []}
+    rows = [{"case": case, "kind": kind, "articles": articles, "event": [], "dom": [],
+             "rebuild": [], "quick": []} for kind in kinds]
     pw = browser = None
     try:
         t = time.perf_counter()
         server.wait_ready(timeout=3600)
-        row["first_build"] = time.perf_counter() - t
+        for row in rows:
+            row["first_build"] = time.perf_counter() - t
         server.settle()
         if (server.status() or {}).get("errors"):
             raise SystemExit(f"the first build failed; see {server.log_path}:\n"
@@ -230,21 +240,21 @@ def run_case(case: str, edits: int, browser_on: bool, tmp: Path) -> dict:
             tab.set_default_timeout(900_000)
             tab.goto(f"http://127.0.0.1:{server.port}{page[:-len('index.html')]}")
             tab.wait_for_function("window.__digestLive && window.__digestLive.connected")
-        for i in range(1, edits + 1):
-            server.settle()
-            marker = f"(edit {i})"
-            before = len(server.build_times())
-            before_quick = len(server.build_times(quick=True))
-            t0 = edit_title(path, original, f"{title} {marker}")
-            row["event"].append(events.wait_reload(t0, page, timeout=900) - t0)
-            if tab is not None:
-                tab.wait_for_function(
-                    "m => (document.querySelector('h1') || document.body).textContent"
-                    ".includes(m)", arg=marker)
-                row["dom"].append(time.perf_counter() - t0)
-            server.settle()
-            row["rebuild"] += server.build_times()[before:]
-            row["quick"] += server.build_times(quick=True)[before_quick:]
+        for row in rows:
+            for i in range(1, edits + 1):
+                server.settle()
+                marker = f"({row['kind']} edit {i})"
+                before = len(server.build_times())
+                before_quick = len(server.build_times(quick=True))
+                t0 = edit(path, original, row["kind"], title, marker)
+                row["event"].append(events.wait_reload(t0, page, timeout=900) - t0)
+                if tab is not None:
+                    tab.wait_for_function(
+                        "m => document.body.textContent.includes(m)", arg=marker)
+                    row["dom"].append(time.perf_counter() - t0)
+                server.settle()
+                row["rebuild"] += server.build_times()[before:]
+                row["quick"] += server.build_times(quick=True)[before_quick:]
     finally:
         if browser is not None:
             browser.close()
@@ -252,7 +262,7 @@ def run_case(case: str, edits: int, browser_on: bool, tmp: Path) -> dict:
             pw.stop()
         server.stop()
         path.write_text(original, encoding="utf-8")
-    return row
+    return rows
 
 
 def fmt(values: list[float]) -> str:
@@ -267,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", nargs="+", default=["demo", "10000"],
                     help="'demo' and/or corpus sizes (default: demo 10000)")
     ap.add_argument("--edits", type=int, default=5, help="edits per case (default: 5)")
+    ap.add_argument("--kinds", nargs="+", default=["title", "body"], choices=["title", "body"],
+                    help="what the edits change (default: title body)")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium DOM column")
     args = ap.parse_args(argv)
     browser_on = not args.no_browser and Path(CHROMIUM).exists()
@@ -274,14 +286,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="digest-latency-") as tmp:
         for case in args.cases:
             print(f"[latency] {case} ...", file=sys.stderr)
-            rows.append(run_case(case, args.edits, browser_on, Path(tmp)))
-    print(f"\nsave-to-reload latency, {args.edits} title edits per case, median (min-max); "
+            rows += run_case(case, args.kinds, args.edits, browser_on, Path(tmp))
+    print(f"\nsave-to-reload latency, {args.edits} edits per row, median (min-max); "
           f"{os.cpu_count()} CPUs\n")
-    print("| content | articles | server's first build | edited story written (server) "
+    print("| content | articles | edit | server's first build | edited story written (server) "
           "| full build done (server) | save -> event | save -> new DOM |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['case']} | {r['articles']} | {r['first_build']:.1f} s | {fmt(r['quick'])} "
+        print(f"| {r['case']} | {r['articles']} | {r['kind']} | {r['first_build']:.1f} s "
+              f"| {fmt(r['quick'])} "
               f"| {fmt(r['rebuild'])} | {fmt(r['event'])} | {fmt(r['dom'])} |")
     return 0
 

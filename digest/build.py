@@ -14,6 +14,7 @@ A clean build and a cached one produce byte-identical sites; a test holds them t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -31,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.compare import StoryAnalysis, compare_story
+from digest.compare import StoryAnalysis, compare_story, retitle
 from digest.config import Config, load_config
 from digest.freshness import (  # noqa: F401 - BuildResult and the report are re-exported
     RACY_NS,
@@ -306,6 +307,25 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
 StoryMemo = dict[str, tuple[tuple[Any, ...], Story]]
 
 
+def _story(sid: str, members: list[Article], analysis: StoryAnalysis, note: dict | None,
+           memo: StoryMemo | None) -> tuple[tuple[Any, ...], Story]:
+    """The story `sid` (its memo entry): the memo's Story object when its article objects,
+    analysis object and note are the very same, else a new one."""
+    same = (analysis, *members, note and (note["title"], note["note_html"]))
+    old = memo.get(sid) if memo is not None else None
+    if old is not None and len(old[0]) == len(same) and all(
+            x is y or x == y and isinstance(x, tuple | None) for x, y in
+            zip(old[0], same, strict=True)):
+        return old
+    story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
+                  facts=analysis.facts, differences=analysis.differences)
+    if note:
+        if note["title"]:
+            story.title, story.title_from_editor = note["title"], True
+        story.note_html = note["note_html"]
+    return same, story
+
+
 def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
                  notes: dict[str, dict], memo: StoryMemo | None = None) -> list[Story]:
     """Stories from groups and their analyses, newest first.
@@ -324,23 +344,8 @@ def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
         while sid in used:  # a pinned id that equals an unpinned story's article id
             sid, n = f"{base}-{n}", n + 1
         used.add(sid)
-        note = notes.get(sid)
-        same = (analysis, *members, note and (note["title"], note["note_html"]))
-        old = memo.get(sid) if memo is not None else None
-        if old is not None and len(old[0]) == len(same) and all(
-                x is y or x == y and isinstance(x, tuple | None) for x, y in
-                zip(old[0], same, strict=True)):
-            fresh[sid] = old
-            stories.append(old[1])
-            continue
-        story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
-                      facts=analysis.facts, differences=analysis.differences)
-        if note:
-            if note["title"]:
-                story.title, story.title_from_editor = note["title"], True
-            story.note_html = note["note_html"]
-        fresh[sid] = (same, story)
-        stories.append(story)
+        fresh[sid] = _story(sid, members, analysis, notes.get(sid), memo)
+        stories.append(fresh[sid][1])
     if memo is not None:
         memo.clear()
         memo.update(fresh)
@@ -452,48 +457,59 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
 
 def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
                         global_key: str, postprocess: SearchIndex | None = None,
-                        known: set[str] | None = None,
-                        defer: Callable[[str], bool] | None = None
-                        ) -> tuple[_WriteStats, dict[str, str]]:
+                        known: set[str] | None = None, partial: bool = False,
+                        lock: WriteLock | None = None) -> tuple[_WriteStats, dict[str, str]]:
     """Replace only the files that changed, each atomically (the dev server's rebuilds).
 
-    The server holds requests while this runs, so nobody sees a half-updated site.
+    Pages are rendered and written to hidden temporary files first; then, holding `lock`
+    (the dev server's: requests wait meanwhile), they are renamed into place and stale
+    files removed, so that nobody sees a half-updated site and requests wait only for the
+    renames. If rendering fails, nothing is replaced.
     `known`: the files the previous in-place build left (stats.paths); with it, stale files
-    are found without walking the whole site. `defer(path)`: leave that file as it is for
-    now, keeping its old manifest key, so that the next build writes it if it must.
+    are found without walking the whole site. `partial`: `specs` are some of the site's
+    files only (they must all be in `known`): none is stale, every other file and its
+    manifest entry stay as they are.
     """
     stats = _WriteStats()
-    new_manifest: dict[str, str] = {}
+    new_manifest: dict[str, str] = dict(manifest) if partial else {}
     paths: set[str] = set()
+    staged: list[tuple[Path, Path, str]] = []  # (temporary file, target, page path)
     output.mkdir(parents=True, exist_ok=True)
-    for spec in specs:
-        paths.add(spec.path)
-        if defer is not None and defer(spec.path) and spec.path in manifest:
-            new_manifest[spec.path] = manifest[spec.path]
-            stats.unchanged += 1
-            continue
-        if known is not None and spec.key is not None and spec.path in known:
-            # this very file was put there by the previous build: its key says it is right
-            key = new_manifest[spec.path] = f"{global_key}:{spec.key}"
-            if manifest.get(spec.path) == key:
+    try:
+        for spec in specs:
+            paths.add(spec.path)
+            if known is not None and spec.key is not None and spec.path in known:
+                # this very file was put there by the previous build: its key says it is right
+                key = new_manifest[spec.path] = f"{global_key}:{spec.key}"
+                if manifest.get(spec.path) == key:
+                    stats.unchanged += 1
+                    continue
+            rel = _check_rel(spec.path)
+            target = output / rel
+            data = _page_bytes(spec, target, manifest, new_manifest, global_key, stats)
+            if data is None:
                 stats.unchanged += 1
                 continue
-        rel = _check_rel(spec.path)
-        target = output / rel
-        data = _page_bytes(spec, target, manifest, new_manifest, global_key, stats)
-        if data is None:
-            stats.unchanged += 1
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        stats.written.append(spec.path)
-    owned = postprocess.owns if postprocess is not None else ()  # its folder is not stale
-    existing = known if known is not None else _existing_files(output)
-    for stale in sorted(p for p in existing if p not in paths and not p.startswith(owned)):
-        (output / stale).unlink(missing_ok=True)
-        stats.removed.append(stale)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            staged.append((tmp, target, spec.path))
+    except BaseException:
+        for tmp, _target, _path in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    with lock() if lock is not None else contextlib.nullcontext():
+        for tmp, target, path in staged:
+            os.replace(tmp, target)
+            stats.written.append(path)
+        if partial:
+            stats.paths = known or set()
+            return stats, new_manifest
+        owned = postprocess.owns if postprocess is not None else ()  # its folder: not stale
+        existing = known if known is not None else _existing_files(output)
+        for stale in sorted(p for p in existing if p not in paths and not p.startswith(owned)):
+            (output / stale).unlink(missing_ok=True)
+            stats.removed.append(stale)
     if postprocess is not None:  # the search index, over the site as it now is
         _run_postprocess(postprocess, output, stats, new_manifest)
     if known is None:
@@ -550,8 +566,12 @@ class _LastBuild:
     renderer: Renderer
     global_key: str
     groups: list[list[Article]]
+    analyses: list[StoryAnalysis]  # one per group
     notes: dict[str, dict]
     problems: list[Problem]
+    stories: list[Story]
+    # an article's path -> (its group, its place in the group, its story's place in stories)
+    where: dict[str, tuple[int, int, int]]
 
 
 class Builder:
@@ -621,8 +641,10 @@ class Builder:
               write_lock: WriteLock | None = None) -> BuildResult:
         """Build the site. `changed` is a hint only; correctness never depends on it.
 
-        `write_lock` (the dev server's) is held while site/ is written, and only then:
-        reading, grouping and comparing happen while the last site is still served.
+        `write_lock` (the dev server's) is held while site/ changes, and only then: in
+        place, while the pages rendered meanwhile are renamed into it and stale files
+        removed; reading, grouping, comparing and rendering happen while the last site is
+        still served.
         Raises ConfigError or TemplateProblem when the site cannot be built at all.
         """
         result = BuildResult()
@@ -657,13 +679,15 @@ class Builder:
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
         result.stories = make_stories(groups, analyses, notes, self._stories)
         t3 = time.perf_counter()
-        with write_lock() if write_lock is not None else contextlib.nullcontext():
-            stats = self._write(cfg, renderer, global_key, result.stories, caches)
+        stats = self._write(cfg, renderer, global_key, result.stories, caches, write_lock)
         t4 = time.perf_counter()
         self._cfg = cfg
         if not result.errors:
-            self._last = _LastBuild(cfg, renderer, global_key, groups, notes,
-                                    list(result.problems))
+            place = {a.path: n for n, st in enumerate(result.stories) for a in st.articles}
+            where = {a.path: (g, i, place[a.path]) for g, members in enumerate(groups)
+                     for i, a in enumerate(members)}
+            self._last = _LastBuild(cfg, renderer, global_key, groups, analyses, notes,
+                                    list(result.problems), result.stories, where)
         if self.use_cache:
             self._caches = caches
             self.caches_dirty = True
@@ -685,8 +709,8 @@ class Builder:
         return result
 
     def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
-               caches: dict[str, dict[str, Any]],
-               defer: Callable[[str], bool] | None = None) -> _WriteStats:
+               caches: dict[str, dict[str, Any]], write_lock: WriteLock | None = None
+               ) -> _WriteStats:
         specs = _counting(site_pages(cfg, renderer, stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         search = SearchIndex(cfg, use_cache=self.use_cache)
@@ -695,40 +719,52 @@ class Builder:
             known = self._site_paths if self._site_paths_of == cfg.output else None
             self._site_paths = None  # unknown again if this build stops half-way
             stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
-                                                      postprocess, known, defer)
+                                                      postprocess, known, lock=write_lock)
             self._site_paths, self._site_paths_of = stats.paths, cfg.output
         else:
-            stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
-                                                  postprocess)
+            with write_lock() if write_lock is not None else contextlib.nullcontext():
+                stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
+                                                      postprocess)
         caches["pages"] = new_manifest
         return stats
 
-    def quick(self, changed: set[Path]) -> BuildResult | None:
-        """A provisional rebuild for the dev server: the edited articles' stories compared
-        and written again, every other story as the last build grouped it.
+    @property
+    def quick_ready(self) -> bool:
+        """quick() may answer the next edit (the last build went through, in place)."""
+        return self._last is not None and self._caches is not None and self.in_place \
+            and self._site_paths is not None
 
-        Only for edits of articles the last (error-free) build had, keeping their id,
-        date, outlet and story pin; None for anything else. Its pages show an edit at once;
-        the server then runs build(), which gives exactly the clean-build site (an edited
-        article may, say, belong to another story now) and rewrites what differs.
+    def quick(self, changed: set[Path], write_lock: WriteLock | None = None
+              ) -> BuildResult | None:
+        """A provisional rebuild for the dev server: the edited articles' stories compared
+        again and only the HTML pages that show them written (site_pages(only=...)): their
+        story and article pages, the index pages and outlet pages that list them.
+
+        Only for edits of articles the last (error-free, in-place) build had, keeping their
+        id, date, outlet and story pin, so that every page's path, every story's place and
+        every outlet stay what they were; None for anything else. Its pages show an edit at
+        once; the server then runs build(), which gives exactly the clean-build site (an
+        edited article may, say, belong to another story now, and the feeds, the sitemap
+        and the API file are written there) and rewrites what differs.
         """
         last, caches = self._last, self._caches
-        if last is None or caches is None or not self.in_place or not changed:
+        if last is None or caches is None or not self.in_place or not changed \
+                or len(changed) > 8 or self._site_paths is None \
+                or self._site_paths_of != last.cfg.output:
             return None
         t0 = time.perf_counter()
         cfg = last.cfg
-        where = {a.path: (g, i) for g, members in enumerate(last.groups)
-                 for i, a in enumerate(members)} if len(changed) <= 8 else {}
-        groups = [list(m) for m in last.groups]
+        groups = list(last.groups)
         problems = list(last.problems)
-        touched: set[int] = set()
+        edited: dict[int, int] = {}  # group -> its story's place
+        compared: set[int] = set()  # groups with more than a new headline to show
         for path in sorted(changed):
             if path.suffix != ".md" or not path.is_file() or not path.is_relative_to(cfg.root):
                 return None
             rel = path.relative_to(cfg.root).as_posix()
-            if rel not in where:
+            if rel not in last.where:
                 return None
-            g, i = where[rel]
+            g, i, n = last.where[rel]
             old = groups[g][i]
             try:
                 article, warnings = read_article_file(path, rel)
@@ -737,27 +773,35 @@ class Builder:
             if (article.id, article.published, article.story, article.source.casefold()) != \
                     (old.id, old.published, old.story, old.source.casefold()):
                 return None
-            groups[g][i] = article
-            touched.add(g)
+            groups[g] = [*groups[g][:i], article, *groups[g][i + 1:]]
+            edited[g] = n
+            if dataclasses.replace(article, title=old.title, fingerprint=old.fingerprint,
+                                   meta=old.meta) != old:
+                compared.add(g)
             problems = [p for p in problems if p.path != rel] + warnings
-        analyses = caches["analyses"]
-        found: list[StoryAnalysis] = []
-        for g, members in enumerate(groups):
-            key = _analysis_key(members)
-            hit = analyses.get(key)
-            if not isinstance(hit, StoryAnalysis):
-                if g not in touched:
-                    return None  # the last build's analyses are not all at hand
-                hit = analyses[key] = compare_story(members)
-            found.append(hit)
+        # the same dates and ids: every story keeps its id and its place in the list
+        stories = list(last.stories)
+        for g, n in edited.items():
+            key = _analysis_key(groups[g])
+            analysis = caches["analyses"].get(key)
+            if isinstance(analysis, StoryAnalysis):
+                pass
+            elif g in compared:
+                analysis = caches["analyses"][key] = compare_story(groups[g])
+            else:  # new titles only: the same facts and differences, perhaps a new headline
+                analysis = retitle(last.analyses[g], groups[g])  # (the full build checks)
+            sid = stories[n].id
+            self._stories[sid] = _story(sid, groups[g], analysis, last.notes.get(sid),
+                                        self._stories)
+            stories[n] = self._stories[sid][1]
+        only = {stories[n].id for n in edited.values()}
         t1 = time.perf_counter()
-        stories = make_stories(groups, found, last.notes, self._stories)
-        # pages only: the feeds, the sitemap and the API file (100 MB for 10,000 articles)
-        # are not what an editor looks at; the full build that follows writes them
-        stats = self._write(cfg, last.renderer, last.global_key, stories, caches,
-                            defer=lambda path: not path.endswith(".html"))
+        specs = site_pages(cfg, last.renderer, stories, self._pages, only=only)
+        stats, caches["pages"] = write_site_in_place(
+            cfg.output, specs, caches["pages"], last.global_key, known=self._site_paths,
+            partial=True, lock=write_lock)
         self.caches_dirty = True
-        self.search_stale = self.search_stale or bool(stats.written or stats.removed)
+        self.search_stale = self.search_stale or bool(stats.written)
         result = BuildResult(articles=[a for m in groups for a in m], stories=stories,
                              problems=problems + stats.problems,
                              written_paths=stats.written, removed_paths=stats.removed,

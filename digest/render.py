@@ -112,6 +112,8 @@ class Renderer:
             auto_reload=False,
         )
         self.md: MarkdownIt = markdown_parser()
+        # (markdown, top heading level) -> HTML: the last 512 article bodies, insertion order
+        self._bodies: dict[tuple[str, int], markupsafe.Markup] = {}
         self.env.globals.update(
             site=self._site_globals(),
             url=self.url,
@@ -213,13 +215,20 @@ class Renderer:
         Articles are written by many hands: a body may use '#' or jump from '#' to '###'.
         The page already has its h1, so the body's heading levels are renumbered in order.
         """
+        cached = self._bodies.get((text, top))
+        if cached is not None:
+            return cached
         tokens = self.md.parse(text)
         levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
         remap = {lvl: min(6, top + i) for i, lvl in enumerate(levels)}
         for t in tokens:
             if t.type in ("heading_open", "heading_close"):
                 t.tag = f"h{remap[int(t.tag[1])]}"
-        return markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
+        html = markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
+        if len(self._bodies) >= 512:  # the dev server re-renders an edited story's pages
+            self._bodies.pop(next(iter(self._bodies)))  # the oldest
+        self._bodies[(text, top)] = html
+        return html
 
     def iter_static(self) -> Iterator[Page]:
         for _name, (fp, data) in sorted(self.static_files.items()):

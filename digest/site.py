@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from collections import UserDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -309,6 +309,7 @@ class PageMemo:
         self.stories: dict[int, tuple[Story, dict[str, Any], list[tuple[str, str | None]]]] = {}
         # id(story) -> (story, {outlet key: the story's entry on that outlet's page})
         self.entries: dict[int, tuple[Story, dict[str, Keyed]]] = {}
+        self.outlets: Outlets | None = None  # the last build's
 
     def begin(self, renderer: Renderer, outlets: Outlets) -> None:
         scope = (id(renderer), tuple(sorted(outlets._paths.items())))
@@ -361,29 +362,40 @@ def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], byt
 
 
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
-               memo: PageMemo | None = None) -> Iterator[PageSpec]:
-    """Every output file of the site, in a deterministic order."""
-    _forget_other_stories(stories)
-    outlets = Outlets(stories)
+               memo: PageMemo | None = None, only: Set[str] | None = None
+               ) -> Iterator[PageSpec]:
+    """Every output file of the site, in a deterministic order.
+
+    `only` (story ids; the dev server's provisional rebuild of edited stories): just the
+    story and article pages of those stories and the index pages that list them (the
+    outlet pages, long lists, come with the full build that follows). The caller must know
+    that nothing else changed: the same stories in the same order, with the same outlets.
+    """
+    if only is None:
+        _forget_other_stories(stories)
+    if only is not None and memo is not None and memo.outlets is not None:
+        outlets = memo.outlets  # the same outlets: the caller says so
+    else:
+        outlets = Outlets(stories)
     if memo is not None:
+        memo.outlets = outlets
         memo.begin(renderer, outlets)
         memo.keep(stories)
-    by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
-    for s in stories:
-        for src in s.sources:
-            by_source.setdefault(src.casefold(), []).append(s)
-    sources = sorted(by_source, key=lambda k: (k, outlets.names[k]))
-    hits = {s.id: memo.get(s) for s in stories} if memo is not None else {}
+    per_page = max(1, cfg.stories_per_page)
+    chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
+    listed = stories if only is None else \
+        [s for chunk in chunks if any(s.id in only for s in chunk) for s in chunk]
+    hits = {s.id: memo.get(s) for s in listed} if memo is not None else {}
     cards = {s.id: hits[s.id][0] if hits.get(s.id) else story_card(s, outlets)
-             for s in stories}
+             for s in listed}
     search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
                "source_path": source_path}
     urls: list[tuple[str, date | None]] = []  # for the sitemap
 
-    per_page = max(1, cfg.stories_per_page)
-    chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     for n, chunk in enumerate(chunks, start=1):
+        if only is not None and not any(s.id in only for s in chunk):
+            continue
         path = "index.html" if n == 1 else f"page/{n}/index.html"
         urls.append((renderer.abs_url(path.removesuffix("index.html")),
                      chunk[0].last_published if chunk else None))
@@ -391,6 +403,8 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                     page_number=n, page_count=len(chunks), **helpers)
 
     for story in stories:
+        if only is not None and story.id not in only:
+            continue
         urls.append((renderer.abs_url(story_path(story)), story.last_published))
         urls.extend((renderer.abs_url(article_path(a)), a.published) for a in story.articles)
         hit = hits.get(story.id)
@@ -406,6 +420,13 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
             memo.stories[id(story)] = (story, cards[story.id], [(s.path, s.key) for s in specs])
         yield from specs
 
+    if only is not None:
+        return
+    by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
+    for s in stories:
+        for src in s.sources:
+            by_source.setdefault(src.casefold(), []).append(s)
+    sources = sorted(by_source, key=lambda k: (k, outlets.names[k]))
     source_rows = []
     for key in sources:
         src, spath, src_stories = outlets.names[key], outlets.path(key), by_source[key]

@@ -126,9 +126,12 @@ class Debouncer:
             self._pending[path] = _merge(self._pending.get(path), action)
             self._cond.notify_all()
 
-    def take(self, idle: float | None = None) -> dict[Path, str] | None:
+    def take(self, idle: float | None = None, quiet: float | None = None
+             ) -> dict[Path, str] | None:
         """Block until a batch is ready; None once closed; an empty batch when `idle`
-        seconds passed without any change."""
+        seconds passed without any change. `quiet` overrides the quiet period (the dev
+        server takes a first look early, then `settle()`s for the rest of the burst)."""
+        quiet = self.quiet if quiet is None else quiet
         with self._cond:
             if idle is not None and not self._pending and not self._closed:
                 self._cond.wait(idle)
@@ -138,15 +141,30 @@ class Debouncer:
                 self._cond.wait()
             if self._closed:
                 return None
-            while True:
-                due = min(self._last + self.quiet, self._first + self.max_wait)
-                now = time.monotonic()
-                if now >= due or self._closed:
-                    break
-                self._cond.wait(due - now)
+            self._wait_quiet(quiet)
             batch, self._pending = self._pending, {}
             self.activity.clear()
             return batch
+
+    def settle(self, batch: dict[Path, str]) -> dict[Path, str]:
+        """Wait out the full quiet period after the last change (or max_wait), then add
+        what changed meanwhile to `batch`: the rest of a burst that `take(quiet=...)`
+        answered early."""
+        with self._cond:
+            self._wait_quiet(self.quiet)
+            for path, action in self._pending.items():
+                batch[path] = _merge(batch.get(path), action)
+            self._pending = {}
+            self.activity.clear()
+            return batch
+
+    def _wait_quiet(self, quiet: float) -> None:
+        while True:
+            due = min(self._last + quiet, self._first + self.max_wait)
+            now = time.monotonic()
+            if now >= due or self._closed:
+                return
+            self._cond.wait(due - now)
 
     def close(self) -> None:
         with self._cond:

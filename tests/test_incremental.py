@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from digest.build import Builder, build
+from digest.text import slugify
 
 EVAL = Path(__file__).parent / "eval" / "articles"
 
@@ -217,3 +218,55 @@ def test_the_command_line_says_up_to_date_without_building(corpus: Path) -> None
     assert again.returncode == 1
     assert run_digest("build", "--root", str(corpus), "--base-url",
                       "https://example.org/x/").stderr.count("up to date") == 0
+
+
+def test_the_quick_rebuild_writes_just_the_pages_that_show_an_edited_story(
+        corpus: Path, tmp_path: Path) -> None:
+    """Builder.quick() (the dev server's first answer to an edit) writes exactly the
+    edited story's page, its articles' pages and the index page listing it, as the full
+    build would; the full build after it adds the outlet pages (long lists, left to it),
+    feeds and API file, rewrites no other HTML page, and leaves a clean build's site."""
+    builder = Builder(corpus, in_place=True, defer=True)
+    builder.build()
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[5]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: Quickly updated ", 1).replace(
+        "\n\n", "\n\nA sentence added by the editor.\n\n", 1), encoding="utf-8")
+
+    quick = builder.quick({path})
+    assert quick is not None and quick.provisional
+    written = set(quick.written_paths)
+    assert written and all(p.endswith(".html") for p in written), written
+    story = next(s for s in quick.stories if any(a.path.endswith(path.name)
+                                                 for a in s.articles))
+    assert f"stories/{story.id}/index.html" in written
+    assert written <= {f"stories/{story.id}/index.html", "index.html",
+                       *(f"articles/{a.id}/index.html" for a in story.articles)}
+    outlet_pages = {f"sources/{slugify(s)}/index.html" for s in story.sources}
+    shown = {p for p in written
+             if "Quickly updated " in (corpus / "site" / p).read_text(encoding="utf-8")}
+    assert "index.html" in shown and any(p.startswith("articles/") for p in shown)
+
+    full = builder.build({path})
+    assert {p for p in full.written_paths if p.endswith(".html")} <= outlet_pages
+    assert any(p in outlet_pages for p in full.written_paths)
+    assert set(full.written_paths) >= {"feed.xml", "api/stories.json"}  # and outlet feeds
+    builder.update_search()  # deferred, as in the dev server
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    # a new title only: the story's facts and differences stay, its headline may not
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Quickly updated ", "title: Retitled ", 1), encoding="utf-8")
+    quick = builder.quick({path})
+    assert quick is not None
+    assert any("Retitled " in (corpus / "site" / p).read_text(encoding="utf-8")
+               for p in quick.written_paths)
+    full = builder.build({path})
+    assert {p for p in full.written_paths if p.endswith(".html")} <= outlet_pages
+    builder.update_search()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+    # a changed date moves the article in the lists: not for the quick path
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 20", "date: 19", 1),
+                    encoding="utf-8")
+    assert builder.quick({path}) is None

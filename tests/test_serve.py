@@ -412,6 +412,26 @@ def test_burst_of_writes_is_one_or_two_rebuilds(live: Served) -> None:
     assert b"Library budget draft 19" + b"!" * 19 in body
 
 
+def test_an_early_batch_settles_with_the_rest_of_its_burst() -> None:
+    """The dev server looks at an edit after QUICK_QUIET, then waits out the full quiet
+    period: what arrives meanwhile joins the same full build, merged as one change."""
+    import threading
+
+    from digest.watch import Debouncer
+
+    d = Debouncer(quiet=0.3)
+    a, b = Path("/p/a.md"), Path("/p/b.md")
+    d.add(a, "deleted")
+    early = d.take(quiet=0.01)
+    assert early == {a: "deleted"}
+    later = threading.Timer(0.05, lambda: (d.add(a, "added"), d.add(b, "edited")))
+    later.start()
+    settled = d.settle(early)
+    later.join()
+    assert settled == {a: "edited", b: "edited"}  # delete + create: an atomic save
+    assert d.take(idle=0.01) == {}  # nothing left over for another build
+
+
 def test_new_and_deleted_articles(live: Served) -> None:
     live.settle(quiet=0.3)  # the previous test's saves are built
     stream = EventStream(live.port)

@@ -8,6 +8,7 @@ which sentences are shared), coverage last (it reports what nothing else explain
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -62,6 +63,14 @@ def compare_story(articles: list[Article]) -> StoryAnalysis:
         facts=state.facts,
         differences=state.differences,
     )
+
+
+def retitle(analysis: StoryAnalysis, articles: list[Article]) -> StoryAnalysis:
+    """`analysis` for the same articles under other titles: what compare_story(articles)
+    gives when only titles changed (no rule reads a title; the headline is picked again)."""
+    state = StoryState.from_articles(articles)
+    state.facts = analysis.facts
+    return dataclasses.replace(analysis, title=choose_headline(state))
 
 
 def choose_headline(state: StoryState) -> str:

@@ -58,6 +58,35 @@ class Sentence:
         return Evidence(self.article.id, self.text)
 
 
+_SentenceData = tuple[str, int, int, frozenset[str], int, frozenset[str]]
+# (paragraphs, sentence cap) -> their sentences' data. The dev server compares an edited
+# story again and again: its other articles' sentences are split and lemmatised once.
+_SENTENCES: dict[tuple[tuple[str, ...], int], list[_SentenceData]] = {}
+_SENTENCES_KEPT = 256
+
+
+def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_SentenceData]:
+    """An article's first `per_article` sentences: text, paragraph, position, lemmas,
+    number of words, stems."""
+    key = (paragraphs, per_article)
+    hit = _SENTENCES.get(key)
+    if hit is not None:
+        return hit
+    out: list[_SentenceData] = []
+    for p, para in enumerate(paragraphs):
+        for sent in split_sentences(para):
+            if len(out) >= per_article:
+                break
+            tokens = words(sent)
+            lemmas = lemmas_of_words(tokens)
+            out.append((sent, p, len(out), frozenset(lemmas), len(tokens),
+                        frozenset([t if " " in t else stem(t) for t in lemmas])))
+    if len(_SENTENCES) >= _SENTENCES_KEPT:
+        del _SENTENCES[next(iter(_SENTENCES))]  # the oldest
+    _SENTENCES[key] = out
+    return out
+
+
 @dataclass
 class StoryState:
     articles: list[Article]
@@ -84,19 +113,10 @@ class StoryState:
             per_article = max(MIN_SENTENCES_PER_ARTICLE,
                               min(per_article, MAX_SENTENCES_PER_STORY // len(articles)))
         for article in articles:
-            pos = 0
-            for p, para in enumerate(article.paragraphs):
-                for sent in split_sentences(para):
-                    if pos >= per_article:
-                        break
-                    tokens = words(sent)
-                    lemmas = lemmas_of_words(tokens)
-                    state.sentences.append(
-                        Sentence(len(state.sentences), article, sent, p, pos,
-                                 frozenset(lemmas), len(tokens),
-                                 frozenset([t if " " in t else stem(t) for t in lemmas]))
-                    )
-                    pos += 1
+            for sent, p, pos, lemmas, n_words, stems in _article_sentences(
+                    tuple(article.paragraphs), per_article):
+                state.sentences.append(Sentence(len(state.sentences), article, sent, p, pos,
+                                                lemmas, n_words, stems))
         state.idf = _idf(s.lemmas for s in state.sentences)
         state.stem_idf = _idf(s.stems for s in state.sentences)
         return state
