@@ -118,7 +118,7 @@ def _code_version(stage: str | None = None) -> str:
 
 def recover_interrupted(output: Path) -> None:
     """Undo what a killed build left: restore site/ if it died between its two renames,
-    and remove stale staging and old folders."""
+    and remove stale staging, old and search index folders."""
     parent = output.parent
     if not parent.is_dir():
         return
@@ -127,7 +127,8 @@ def recover_interrupted(output: Path) -> None:
         os.replace(leftovers[-1], output)
         leftovers = leftovers[:-1]
     mine = {f".{output.name}.staging-{os.getpid()}", f".{output.name}.old-{os.getpid()}"}
-    for stale in leftovers + sorted(parent.glob(f".{output.name}.staging-*")):
+    for stale in leftovers + sorted(parent.glob(f".{output.name}.staging-*")) + sorted(
+            parent.glob(f".{output.name}.pagefind-*")):  # a search index cut short
         if stale.name not in mine and stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
 

@@ -78,21 +78,32 @@ def run_pagefind(site_dir: Path, out_dir: Path, cancel: threading.Event | None =
     with tempfile.TemporaryFile() as log, subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT) as proc:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                code = proc.wait(timeout=0.05)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.is_set():
-                    proc.kill()
-                    raise SearchCancelled() from None
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    raise RuntimeError(f"pagefind took longer than {timeout:.0f}s") from None
+        while (code := proc.poll()) is None:
+            # woken at once by a cancel (a new edit waits for this thread)
+            if cancel is not None and cancel.wait(0.02):
+                proc.kill()
+                proc.wait()
+                raise SearchCancelled()
+            if cancel is None:
+                time.sleep(0.02)
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"pagefind took longer than {timeout:.0f}s")
         if code != 0:
             log.seek(0)
             text = log.read().decode("utf-8", "replace").strip()[-2000:]
             raise RuntimeError(f"pagefind failed ({code}): {text}")
+
+
+def _remove_later(folder: Path) -> None:
+    """Rename `folder` out of the way now and delete it in a background thread."""
+    trash = folder.with_name(f"{folder.name}.trash-{time.monotonic_ns()}")
+    try:
+        os.replace(folder, trash)
+    except OSError:
+        return
+    threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                     name="digest-remove", daemon=True).start()
 
 
 def _files(folder: Path, rel_to: Path) -> list[str]:
@@ -148,6 +159,9 @@ class SearchIndex:
                 os.replace(bundle, old)
             os.replace(fresh, bundle)
             shutil.rmtree(old, ignore_errors=True)
+        except SearchCancelled:
+            _remove_later(fresh)  # thousands of files: not while an edit waits
+            raise
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
         if self.use_cache:

@@ -311,8 +311,8 @@ class LiveServer:
             self.search_updates += 1
             print(f"[{time.strftime('%H:%M:%S')}] search index updated in "
                   f"{time.perf_counter() - start:.2f}s", file=self.out, flush=True)
-        elif self.builder.caches_dirty:
-            self.builder.save_caches()
+        elif self.builder.caches_dirty:  # stopped by a change, like the search index
+            self.builder.save_caches(cancel=self.debouncer.activity)
 
     def rebuild(self, batch: dict[Path, str] | None, early: bool = False
                 ) -> BuildResult | None:

@@ -308,6 +308,9 @@ def test_next_build_mends_a_kill_between_the_two_renames(tmp_path: Path) -> None
     before = _snapshot(project / "site")
     (project / "site").rename(project / ".site.old-99999")
     (project / ".site.staging-99998").mkdir()
+    # a search index cut short, and one cancelled but not yet deleted, by killed processes
+    (project / ".site.pagefind-99997" / "fragment").mkdir(parents=True)
+    (project / ".site.pagefind-99996.trash-1").mkdir()
     recover_interrupted(project / "site")
     assert _snapshot(project / "site") == before
     assert not list(project.glob(".site.*"))

@@ -120,6 +120,29 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
 
+def test_cache_files_round_trip_in_chunks_and_a_cancelled_save_keeps_the_old(
+        tmp_path: Path) -> None:
+    """Caches are pickled a chunk at a time so that the dev server can stop a save when an
+    edit comes in: a stopped save leaves the previous file whole."""
+    import threading
+
+    from digest.build import CACHE_CHUNK, _load_cache, _save_cache
+
+    path = tmp_path / "cache" / "pages.pickle"
+    first = {f"page/{i}/index.html": f"key {i}" for i in range(CACHE_CHUNK * 3 + 7)}
+    assert _save_cache(path, first, None)
+    assert _load_cache(path, None) == first
+    stop = threading.Event()
+    stop.set()
+    assert not _save_cache(path, {"other": "entries"}, None, cancel=stop)
+    assert _load_cache(path, None) == first
+    assert sorted(p.name for p in path.parent.iterdir()) == ["pages.pickle"]  # no temp left
+    tampered = bytearray(path.read_bytes())
+    tampered[-5] ^= 1  # a flipped bit in the last chunk: the signature no longer matches
+    path.write_bytes(bytes(tampered))
+    assert _load_cache(path, None) == {}
+
+
 def test_builds_do_not_depend_on_hash_seed(corpus: Path, tmp_path: Path) -> None:
     """Python shuffles set order per process; the site must not notice."""
     import os

@@ -41,6 +41,34 @@ def test_search_can_be_switched_off_and_on(tmp_path: Path) -> None:
     assert not (site / "pagefind").exists()
 
 
+def test_a_cancelled_search_index_leaves_the_last_one(tmp_path: Path) -> None:
+    """The dev server cancels the search index when an edit comes in: Pagefind is stopped,
+    the last index stays as it was, and its half-written output goes away."""
+    import threading
+    import time
+
+    import pytest
+
+    from digest.config import load_config
+    from digest.search import SearchCancelled, SearchIndex
+
+    project = seeds_project(tmp_path, "")
+    build(project)
+    site = project / "site"
+    before = {p: p.read_bytes() for p in (site / "pagefind").rglob("*") if p.is_file()}
+    assert before
+    (site / "index.html").write_text("<html><body>changed</body></html>")
+    cancel = threading.Event()
+    cancel.set()  # an edit is already waiting
+    with pytest.raises(SearchCancelled):
+        SearchIndex(load_config(project), cancel=cancel)(site)
+    assert {p: p.read_bytes() for p in (site / "pagefind").rglob("*") if p.is_file()} == before
+    deadline = time.monotonic() + 30
+    while list(project.glob(".site.pagefind-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # deleted in the background
+    assert not list(project.glob(".site.pagefind-*"))
+
+
 def test_editing_one_article_rewrites_only_the_pages_that_show_it(tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(EVAL, project / "content" / "articles")
