@@ -83,7 +83,6 @@ BACKGROUND_AFTER = 0.3  # quiet seconds before the search index and caches catch
 # build waits for the debouncer's own quiet period, so a burst of events (an editor's save
 # is a few) still makes one full build.
 QUICK_QUIET = 0.02
-SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
 def content_type(path: str, head: bytes = b"") -> str:
@@ -708,9 +707,6 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
           poll: bool = False, debounce: float = 0.1) -> int:
     """Run the live preview until Ctrl-C (or SIGTERM). Returns the exit code."""
     _safe_process_pools()
-    # The builder thread is busy for seconds on a big site while requests come in (a page
-    # reloading right after an edit): hand the interpreter over more often than every 5 ms.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         live = LiveServer(root, host=host, port=port, poll=poll, debounce=debounce)
     except OSError as exc:
