@@ -805,6 +805,7 @@ class Builder:
         groups = list(last.groups)
         problems = list(last.problems)
         edited: dict[int, int] = {}  # group -> its story's place
+        edited_paths: set[str] = set()
         compared: set[int] = set()  # groups with more than a new headline to show
         for path in sorted(changed):
             if path.suffix != ".md" or not path.is_file() or not path.is_relative_to(cfg.root):
@@ -823,6 +824,7 @@ class Builder:
                 return None
             groups[g] = [*groups[g][:i], article, *groups[g][i + 1:]]
             edited[g] = n
+            edited_paths.add(rel)
             if dataclasses.replace(article, title=old.title, fingerprint=old.fingerprint,
                                    meta=old.meta) != old:
                 compared.add(g)
@@ -850,7 +852,11 @@ class Builder:
             partial=True, lock=write_lock)
         self.caches_dirty = True
         self.search_stale = self.search_stale or bool(stats.written)
-        result = BuildResult(articles=[a for m in groups for a in m], stories=stories,
+        # its articles: the edited ones (the totals are in counts)
+        result = BuildResult(articles=[groups[g][i] for g, i, _n in
+                                       (last.where[rel] for rel in sorted(edited_paths))],
+                             counts={"articles": len(last.where), "stories": len(stories)},
+                             stories=stories,
                              problems=problems + stats.problems,
                              written_paths=stats.written, removed_paths=stats.removed,
                              pages_written=len(stats.written), pages_unchanged=stats.unchanged,

@@ -82,7 +82,7 @@ BACKGROUND_AFTER = 0.3  # quiet seconds before the search index and caches catch
 # An edit gets a first, provisional answer (Builder.quick) after this much quiet; the full
 # build waits for the debouncer's own quiet period, so a burst of events (an editor's save
 # is a few) still makes one full build.
-QUICK_QUIET = 0.02
+QUICK_QUIET = 0.01
 
 
 def content_type(path: str, head: bytes = b"") -> str:

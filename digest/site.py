@@ -383,8 +383,10 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         memo.keep(stories)
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
-    listed = stories if only is None else \
-        [s for chunk in chunks if any(s.id in only for s in chunk) for s in chunk]
+    # the index pages to write: all, or those listing a story of `only`
+    shown = range(len(chunks)) if only is None else \
+        sorted({n // per_page for n, s in enumerate(stories) if s.id in only})
+    listed = stories if only is None else [s for n in shown for s in chunks[n]]
     hits = {s.id: memo.get(s) for s in listed} if memo is not None else {}
     cards = {s.id: hits[s.id][0] if hits.get(s.id) else story_card(s, outlets)
              for s in listed}
@@ -393,18 +395,15 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                "source_path": source_path}
     urls: list[tuple[str, date | None]] = []  # for the sitemap
 
-    for n, chunk in enumerate(chunks, start=1):
-        if only is not None and not any(s.id in only for s in chunk):
-            continue
+    for n0 in shown:
+        n, chunk = n0 + 1, chunks[n0]
         path = "index.html" if n == 1 else f"page/{n}/index.html"
         urls.append((renderer.abs_url(path.removesuffix("index.html")),
                      chunk[0].last_published if chunk else None))
         yield _spec(renderer, "index.html", path, page_stories=[cards[s.id] for s in chunk],
                     page_number=n, page_count=len(chunks), **helpers)
 
-    for story in stories:
-        if only is not None and story.id not in only:
-            continue
+    for story in stories if only is None else [s for s in stories if s.id in only]:
         urls.append((renderer.abs_url(story_path(story)), story.last_published))
         urls.extend((renderer.abs_url(article_path(a)), a.published) for a in story.articles)
         hit = hits.get(story.id)
