@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digest.compare.attribution import subject_phrase
-from digest.compare.state import Sentence, StoryState, group_scored_pairs, scored_pairs
+from digest.compare.state import (
+    Sentence,
+    StoryState,
+    group_scored_pairs,
+    per_sentence,
+    scored_pairs,
+)
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, stem
 
@@ -134,6 +140,7 @@ def _year_of_month(pub: date, month: int, text: str, start: int) -> int:
     return pub.year
 
 
+@per_sentence(lambda s: (s.text, s.article.published))
 def extract_dates(s: Sentence) -> list[DateMention]:
     out: list[DateMention] = []
     pub = s.article.published

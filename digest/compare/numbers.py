@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from digest.compare.state import Sentence, StoryState
+from digest.compare.state import Sentence, StoryState, per_sentence
 from digest.model import Difference, Value
 from digest.text import STOPWORDS, fold, ignorecase_key, lemma, stem
 
@@ -274,6 +274,7 @@ def _may_mention(text: str) -> bool:
     return bool(_ANY_DIGIT.search(text) or _NUMBER_WORDS.search(ignorecase_key(text)))
 
 
+@per_sentence(lambda s: s.text)  # (its stems come from its text)
 def extract_mentions(s: Sentence) -> list[Mention]:
     out: list[Mention] = []
     text = s.text

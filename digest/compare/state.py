@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -85,6 +87,36 @@ def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_S
         del _SENTENCES[next(iter(_SENTENCES))]  # the oldest
     _SENTENCES[key] = out
     return out
+
+
+M = TypeVar("M")
+
+
+def per_sentence(key: Callable[[Sentence], Hashable], kept: int = 20_000
+                 ) -> Callable[[Callable[[Sentence], list[M]]], Callable[[Sentence], list[M]]]:
+    """Remember what an extractor found in a sentence, by `key(sentence)` (everything the
+    extractor reads). The dev server compares an edited story again and again: the other
+    articles' sentences are not scanned again. The extractor must return dataclasses whose
+    first field is the sentence and whose other fields it sets; they are made afresh for
+    each call, so rules may change them."""
+    def wrap(extract: Callable[[Sentence], list[M]]) -> Callable[[Sentence], list[M]]:
+        memo: dict[Hashable, list[tuple[type, list[object]]]] = {}
+
+        @functools.wraps(extract)
+        def cached(s: Sentence) -> list[M]:
+            k = key(s)
+            hit = memo.get(k)
+            if hit is not None:
+                return [cls(s, *values) for cls, values in hit]
+            found = extract(s)
+            if len(memo) >= kept:
+                del memo[next(iter(memo))]  # the oldest
+            memo[k] = [(type(m), [getattr(m, f.name) for f in dataclasses.fields(m)  # type: ignore[arg-type]
+                                  if f.init][1:]) for m in found]
+            return found
+        cached.cache_clear = memo.clear  # type: ignore[attr-defined]
+        return cached
+    return wrap
 
 
 @dataclass
