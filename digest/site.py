@@ -380,7 +380,8 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     if memo is not None:
         memo.outlets = outlets
         memo.begin(renderer, outlets)
-        memo.keep(stories)
+        if only is None:  # (a quick rebuild's replaced stories go with the next full one)
+            memo.keep(stories)
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     # the index pages to write: all, or those listing a story of `only`
