@@ -182,7 +182,8 @@ def _save_cache(path: Path, entries: dict[str, Any], stage: str | None,
         tmp.unlink(missing_ok=True)
         return False
     except OSError as exc:  # a cache we cannot write only costs speed next time
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (its folder may be a file)
+            tmp.unlink(missing_ok=True)
         print(f"warning: cannot write cache {path} ({exc.strerror})", file=sys.stderr)
         return True
 
