@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import math
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -92,7 +92,7 @@ def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_S
 M = TypeVar("M")
 
 
-def per_sentence(key: Callable[[Sentence], Hashable], kept: int = 20_000
+def per_sentence(key: Callable[[Sentence], Hashable], kept: int = 5_000
                  ) -> Callable[[Callable[[Sentence], list[M]]], Callable[[Sentence], list[M]]]:
     """Remember what an extractor found in a sentence, by `key(sentence)` (everything the
     extractor reads). The dev server compares an edited story again and again: the other
@@ -100,7 +100,9 @@ def per_sentence(key: Callable[[Sentence], Hashable], kept: int = 20_000
     first field is the sentence and whose other fields it sets; they are made afresh for
     each call, so rules may change them."""
     def wrap(extract: Callable[[Sentence], list[M]]) -> Callable[[Sentence], list[M]]:
-        memo: dict[Hashable, list[tuple[type, list[object]]]] = {}
+        # oldest out: an OrderedDict pops its first entry in O(1); a dict's first entry is
+        # found by skipping the holes its deletions left (16 us per insert at 20,000)
+        memo: OrderedDict[Hashable, list[tuple[type, list[object]]]] = OrderedDict()
 
         @functools.wraps(extract)
         def cached(s: Sentence) -> list[M]:
@@ -110,7 +112,7 @@ def per_sentence(key: Callable[[Sentence], Hashable], kept: int = 20_000
                 return [cls(s, *values) for cls, values in hit]
             found = extract(s)
             if len(memo) >= kept:
-                del memo[next(iter(memo))]  # the oldest
+                memo.popitem(last=False)
             memo[k] = [(type(m), [getattr(m, f.name) for f in dataclasses.fields(m)  # type: ignore[arg-type]
                                   if f.init][1:]) for m in found]
             return found
