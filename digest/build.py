@@ -786,15 +786,15 @@ class Builder:
     def quick(self, changed: set[Path], write_lock: WriteLock | None = None
               ) -> BuildResult | None:
         """A provisional rebuild for the dev server: the edited articles' stories compared
-        again and only the HTML pages that show them written (site_pages(only=...)): their
-        story and article pages, the index pages and outlet pages that list them.
+        again and only the pages that show them written (site_pages(only=...)): their
+        story and article pages and the index pages that list them.
 
         Only for edits of articles the last (error-free, in-place) build had, keeping their
         id, date, outlet and story pin, so that every page's path, every story's place and
         every outlet stay what they were; None for anything else. Its pages show an edit at
         once; the server then runs build(), which gives exactly the clean-build site (an
-        edited article may, say, belong to another story now, and the feeds, the sitemap
-        and the API file are written there) and rewrites what differs.
+        edited article may, say, belong to another story now; the outlet pages, feeds,
+        sitemap and API file are written there) and rewrites what differs.
         """
         last, caches = self._last, self._caches
         if last is None or caches is None or not self.in_place or not changed \

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -113,7 +114,7 @@ class Renderer:
         )
         self.md: MarkdownIt = markdown_parser()
         # (markdown, top heading level) -> HTML: the last 512 article bodies, insertion order
-        self._bodies: dict[tuple[str, int], markupsafe.Markup] = {}
+        self._bodies: OrderedDict[tuple[str, int], markupsafe.Markup] = OrderedDict()
         self.env.globals.update(
             site=self._site_globals(),
             url=self.url,
@@ -226,7 +227,7 @@ class Renderer:
                 t.tag = f"h{remap[int(t.tag[1])]}"
         html = markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
         if len(self._bodies) >= 512:  # the dev server re-renders an edited story's pages
-            self._bodies.pop(next(iter(self._bodies)))  # the oldest
+            self._bodies.popitem(last=False)  # the oldest
         self._bodies[(text, top)] = html
         return html
 

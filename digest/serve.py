@@ -336,8 +336,8 @@ class LiveServer:
         result: BuildResult | None = None
         failure: list[dict[str, Any]] | None = None
         self.building = True
-        # The site lock is held only while site/ is written (write_lock): reading,
-        # grouping and comparing happen while the last site is still served.
+        # The site lock is held only while new pages are renamed into site/ (write_lock):
+        # reading, grouping, comparing and rendering happen while the last site is served.
         # A progress line on a terminal once a build passes a second (a big first build).
         progress = TerminalProgress(self.out)
         self.builder.progress = progress

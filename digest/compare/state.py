@@ -63,7 +63,7 @@ class Sentence:
 _SentenceData = tuple[str, int, int, frozenset[str], int, frozenset[str]]
 # (paragraphs, sentence cap) -> their sentences' data. The dev server compares an edited
 # story again and again: its other articles' sentences are split and lemmatised once.
-_SENTENCES: dict[tuple[tuple[str, ...], int], list[_SentenceData]] = {}
+_SENTENCES: OrderedDict[tuple[tuple[str, ...], int], list[_SentenceData]] = OrderedDict()
 _SENTENCES_KEPT = 256
 
 
@@ -84,7 +84,7 @@ def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_S
             out.append((sent, p, len(out), frozenset(lemmas), len(tokens),
                         frozenset([t if " " in t else stem(t) for t in lemmas])))
     if len(_SENTENCES) >= _SENTENCES_KEPT:
-        del _SENTENCES[next(iter(_SENTENCES))]  # the oldest
+        _SENTENCES.popitem(last=False)  # the oldest (see per_sentence)
     _SENTENCES[key] = out
     return out
 
