@@ -731,7 +731,7 @@ class Builder:
         stats = self._write(cfg, renderer, global_key, result.stories, caches, write_lock)
         t4 = time.perf_counter()
         self._cfg = cfg
-        if not result.errors:
+        if not result.errors and self.in_place:  # quick() answers in-place builds only
             place = {a.path: n for n, st in enumerate(result.stories) for a in st.articles}
             where = {a.path: (g, i, place[a.path]) for g, members in enumerate(groups)
                      for i, a in enumerate(members)}
@@ -797,16 +797,15 @@ class Builder:
         sitemap and API file are written there) and rewrites what differs.
         """
         last, caches = self._last, self._caches
-        if last is None or caches is None or not self.in_place or not changed \
-                or len(changed) > 8 or self._site_paths is None \
-                or self._site_paths_of != last.cfg.output:
+        if not self.quick_ready or last is None or caches is None or not changed \
+                or len(changed) > 8 or self._site_paths_of != last.cfg.output:
             return None
         t0 = time.perf_counter()
         cfg = last.cfg
         groups = list(last.groups)
         problems = list(last.problems)
         edited: dict[int, int] = {}  # group -> its story's place
-        edited_paths: set[str] = set()
+        articles: list[Article] = []  # the edited ones
         compared: set[int] = set()  # groups with more than a new headline to show
         for path in sorted(changed):
             if path.suffix != ".md" or not path.is_file() or not path.is_relative_to(cfg.root):
@@ -825,7 +824,7 @@ class Builder:
                 return None
             groups[g] = [*groups[g][:i], article, *groups[g][i + 1:]]
             edited[g] = n
-            edited_paths.add(rel)
+            articles.append(article)
             if dataclasses.replace(article, title=old.title, fingerprint=old.fingerprint,
                                    meta=old.meta) != old:
                 compared.add(g)
@@ -835,11 +834,10 @@ class Builder:
         for g, n in edited.items():
             key = _analysis_key(groups[g])
             analysis = caches["analyses"].get(key)
-            if isinstance(analysis, StoryAnalysis):
-                pass
-            elif g in compared:
+            if not isinstance(analysis, StoryAnalysis) and g in compared:
                 analysis = caches["analyses"][key] = compare_story(groups[g])
-            else:  # new titles only: the same facts and differences, perhaps a new headline
+            elif not isinstance(analysis, StoryAnalysis):
+                # new titles only: the same facts and differences, perhaps a new headline
                 analysis = retitle(last.analyses[g], groups[g])  # (the full build checks)
             sid = stories[n].id
             self._stories[sid] = _story(sid, groups[g], analysis, last.notes.get(sid),
@@ -854,8 +852,7 @@ class Builder:
         self.caches_dirty = True
         self.search_stale = self.search_stale or bool(stats.written)
         # its articles: the edited ones (the totals are in counts)
-        result = BuildResult(articles=[groups[g][i] for g, i, _n in
-                                       (last.where[rel] for rel in sorted(edited_paths))],
+        result = BuildResult(articles=articles,
                              counts={"articles": len(last.where), "stories": len(stories)},
                              stories=stories,
                              problems=problems + stats.problems,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import traceback
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -113,8 +113,8 @@ class Renderer:
             auto_reload=False,
         )
         self.md: MarkdownIt = markdown_parser()
-        # (markdown, top heading level) -> HTML: the last 512 article bodies, insertion order
-        self._bodies: OrderedDict[tuple[str, int], markupsafe.Markup] = OrderedDict()
+        # the last 512 article bodies: the dev server re-renders an edited story's pages
+        self._body = functools.lru_cache(maxsize=512)(self._render_body)
         self.env.globals.update(
             site=self._site_globals(),
             url=self.url,
@@ -216,20 +216,16 @@ class Renderer:
         Articles are written by many hands: a body may use '#' or jump from '#' to '###'.
         The page already has its h1, so the body's heading levels are renumbered in order.
         """
-        cached = self._bodies.get((text, top))
-        if cached is not None:
-            return cached
+        return self._body(text, top)
+
+    def _render_body(self, text: str, top: int) -> markupsafe.Markup:
         tokens = self.md.parse(text)
         levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
         remap = {lvl: min(6, top + i) for i, lvl in enumerate(levels)}
         for t in tokens:
             if t.type in ("heading_open", "heading_close"):
                 t.tag = f"h{remap[int(t.tag[1])]}"
-        html = markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
-        if len(self._bodies) >= 512:  # the dev server re-renders an edited story's pages
-            self._bodies.popitem(last=False)  # the oldest
-        self._bodies[(text, top)] = html
-        return html
+        return markupsafe.Markup(self.md.renderer.render(tokens, self.md.options, {}))
 
     def iter_static(self) -> Iterator[Page]:
         for _name, (fp, data) in sorted(self.static_files.items()):

@@ -90,13 +90,12 @@ def run_pagefind(site_dir: Path, out_dir: Path, cancel: threading.Event | None =
             with contextlib.suppress(AttributeError, OSError):  # (set before Pagefind's
                 os.setpriority(os.PRIO_PROCESS, proc.pid, BACKGROUND_NICE)  # threads start)
         deadline = time.monotonic() + timeout
+        stop = cancel if cancel is not None else threading.Event()  # (never set)
         try:
             while (code := proc.poll()) is None:
                 # woken at once by a cancel (a new edit waits for this thread)
-                if cancel is not None and cancel.wait(0.02):
+                if stop.wait(0.02):
                     raise SearchCancelled()
-                if cancel is None:
-                    time.sleep(0.02)
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"pagefind took longer than {timeout:.0f}s")
         except BaseException:

@@ -510,6 +510,6 @@ def test_comparing_again_gives_the_same_analysis() -> None:
     shifted = [Article(**{**vars(a), "published": date(2024, 2, 1)}) for a in g]
     remembered = compare_story(shifted)
     for forget in (dates.extract_dates.cache_clear, numbers.extract_mentions.cache_clear,
-                   state._SENTENCES.clear):
+                   state._article_sentences.cache_clear):
         forget()
     assert compare_story(shifted) == remembered

@@ -61,19 +61,14 @@ class Sentence:
 
 
 _SentenceData = tuple[str, int, int, frozenset[str], int, frozenset[str]]
-# (paragraphs, sentence cap) -> their sentences' data. The dev server compares an edited
-# story again and again: its other articles' sentences are split and lemmatised once.
-_SENTENCES: OrderedDict[tuple[tuple[str, ...], int], list[_SentenceData]] = OrderedDict()
-_SENTENCES_KEPT = 256
 
 
+# The dev server compares an edited story again and again: its other articles' sentences
+# are split and lemmatised once.
+@functools.lru_cache(maxsize=256)
 def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_SentenceData]:
     """An article's first `per_article` sentences: text, paragraph, position, lemmas,
     number of words, stems."""
-    key = (paragraphs, per_article)
-    hit = _SENTENCES.get(key)
-    if hit is not None:
-        return hit
     out: list[_SentenceData] = []
     for p, para in enumerate(paragraphs):
         for sent in split_sentences(para):
@@ -83,9 +78,6 @@ def _article_sentences(paragraphs: tuple[str, ...], per_article: int) -> list[_S
             lemmas = lemmas_of_words(tokens)
             out.append((sent, p, len(out), frozenset(lemmas), len(tokens),
                         frozenset([t if " " in t else stem(t) for t in lemmas])))
-    if len(_SENTENCES) >= _SENTENCES_KEPT:
-        _SENTENCES.popitem(last=False)  # the oldest (see per_sentence)
-    _SENTENCES[key] = out
     return out
 
 
