@@ -36,13 +36,13 @@ from typing import Any
 
 from digest.build import load_articles
 from digest.config import load_config
-from digest.group import group_into_stories
+from digest.group import Terms, group_into_stories
 from digest.model import Article
 
 GroupFn = Callable[..., list[list[Article]]]
 
 
-def load(root: Path, cache: Path | None) -> tuple[list[Article], dict[str, Counter[str]], int]:
+def load(root: Path, cache: Path | None) -> tuple[list[Article], dict[str, Terms], int]:
     """(articles, terms, window_days) of the project at root, via the pickle cache if given."""
     cfg = load_config(root)
     if cache is not None and cache.exists():
@@ -62,7 +62,7 @@ def partition_hash(groups: list[list[Article]]) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def run_once(fn: GroupFn, articles: list[Article], terms: dict[str, Counter[str]],
+def run_once(fn: GroupFn, articles: list[Article], terms: dict[str, Terms],
              window_days: int) -> tuple[float, list[list[Article]]]:
     """CPU seconds of one grouping, and its result."""
     start = time.process_time()

@@ -27,7 +27,6 @@ import shutil
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from digest.freshness import (  # noqa: F401 - BuildResult and the report are re
     recover_interrupted,
     theme_state,
 )
-from digest.group import article_terms, group_into_stories
+from digest.group import Terms, article_terms, group_into_stories
 from digest.load import (
     ArticleError,
     ParsedArticle,
@@ -210,14 +209,14 @@ def _exchange(a: Path, b: Path) -> bool:
 # --- load -------------------------------------------------------------------------------
 
 def load_articles(cfg: Config, cache: dict[str, Any] | None = None
-                  ) -> tuple[list[Article], list[Problem], dict[str, Counter[str]]]:
+                  ) -> tuple[list[Article], list[Problem], dict[str, Terms]]:
     """Every article under content/; a bad file is a Problem, never a crash.
 
     `cache` (rel path -> ParsedArticle) is read and updated in place when given.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
-    terms: dict[str, Counter[str]] = {}
+    terms: dict[str, Terms] = {}
     if not cfg.content.is_dir():
         problems.append(Problem(cfg.content_dir, None, "content folder does not exist",
                                 "create it, or run 'digest import FILE' to add articles"))
@@ -648,7 +647,7 @@ class Builder:
         self._caches: dict[str, dict[str, Any]] | None = None
         self._cfg: Config | None = None
         self._renderer: tuple[tuple[Any, ...], Renderer, str] | None = None
-        self._groups: tuple[tuple[Any, ...], list[Counter[str]], list[list[str]]] | None = None
+        self._groups: tuple[tuple[Any, ...], list[Terms], list[list[str]]] | None = None
         self._stories: StoryMemo = {}
         self._pages = PageMemo()
         self._last: _LastBuild | None = None  # what quick() starts from
@@ -670,7 +669,7 @@ class Builder:
             self._renderer = (sig, renderer, _global_key(cfg, renderer))
         return self._renderer[1], self._renderer[2]
 
-    def _group(self, cfg: Config, articles: list[Article], terms: dict[str, Counter[str]]
+    def _group(self, cfg: Config, articles: list[Article], terms: dict[str, Terms]
                ) -> list[list[Article]]:
         """group_into_stories, or the previous grouping when its every input is the same:
         the same articles (id, path, date, story pin) with the very same term counts."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -109,7 +110,46 @@ def _norm(centroid: dict[str, float]) -> float:
     return math.sqrt(sum(map(mul, values, values))) or 1.0
 
 
-def article_terms(article: Article) -> Counter[str]:
+class Terms:
+    """An article's weighted term counts, packed for keeping: the terms joined by spaces (no
+    term holds one) and the counts as native doubles. The build keeps one per article
+    between builds; as a Counter it took about 20 KiB an article (a dict, a string and a
+    float object per term: 2 GiB at 100,000 articles), packed about 3 KiB, and it unpickles
+    as two objects instead of hundreds. Unpacking gives back the very same floats, in the
+    Counter's order."""
+
+    __slots__ = ("keys", "weights")
+
+    def __init__(self, keys: str, weights: bytes) -> None:
+        self.keys = keys
+        self.weights = weights
+
+    @classmethod
+    def pack(cls, counts: Counter[str]) -> Terms:
+        return cls(" ".join(counts), array("d", counts.values()).tobytes())
+
+    def unpack(self) -> tuple[list[str], list[float]]:
+        """(terms, counts) in the packed order."""
+        if not self.keys:
+            return [], []
+        return self.keys.split(" "), memoryview(self.weights).cast("d").tolist()
+
+    def __reduce__(self) -> tuple[type[Terms], tuple[str, bytes]]:
+        return Terms, (self.keys, self.weights)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Terms) and (self.keys, self.weights) == (other.keys, other.weights)
+
+    def __hash__(self) -> int:
+        return hash((self.keys, self.weights))
+
+
+def article_terms(article: Article) -> Terms:
+    """article_counts(), packed."""
+    return Terms.pack(article_counts(article))
+
+
+def article_counts(article: Article) -> Counter[str]:
     """Weighted term counts of an article: the headline and the lede count most.
 
     Name terms (see _CAPWORD) are counted a second time under the ENTITY prefix.
@@ -147,7 +187,7 @@ class _LogTf(dict[float, float]):
         return value
 
 
-def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float,
+def _vectors(packed: Terms, idf: dict[str, float], default_idf: float,
              log_tf: _LogTf, name_terms: set[str]) -> tuple[dict[str, float], dict[str, float]]:
     """Unit TF-IDF vectors of an article: its plain terms, and its name terms.
 
@@ -155,8 +195,7 @@ def _vectors(counts: Counter[str], idf: dict[str, float], default_idf: float,
     counter's order; computed with map() so the loop runs in C. name_terms holds every
     term of counts that starts with ENTITY.
     """
-    terms = list(counts)
-    tf = list(counts.values())
+    terms, tf = packed.unpack()
     if tf and min(tf) <= 0:  # rare: keep only positive counts
         kept = [(t, c) for t, c in zip(terms, tf, strict=True) if c > 0]
         terms, tf = [t for t, _c in kept], [c for _t, c in kept]
@@ -194,7 +233,7 @@ def group_into_stories(
     articles: Iterable[Article],
     window_days: int = 4,
     threshold: float = THRESHOLD,
-    terms: dict[str, Counter[str]] | None = None,
+    terms: dict[str, Terms] | None = None,
 ) -> list[list[Article]]:
     """Partition articles into stories; each list is sorted by date then id.
 
@@ -204,7 +243,8 @@ def group_into_stories(
     counts = {a.id: (terms or {}).get(a.id) or article_terms(a) for a in ordered}
     df: Counter[str] = Counter()
     for c in counts.values():
-        df.update(c.keys())
+        if c.keys:
+            df.update(c.keys.split(" "))  # an article's terms are distinct
     n = len(ordered)
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
     default_idf = math.log(n + 1) + 1.0

@@ -7,11 +7,10 @@ import hashlib
 import os
 import re
 import stat
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from markdown_it import MarkdownIt
@@ -19,6 +18,9 @@ from markdown_it import MarkdownIt
 from digest.freshness import RACY_NS
 from digest.model import Article, Problem
 from digest.text import slugify
+
+if TYPE_CHECKING:
+    from digest.group import Terms
 
 try:  # libyaml's C loader is several times faster; still a *safe* loader
     _BaseLoader: Any = yaml.CSafeLoader
@@ -35,7 +37,7 @@ class ParsedArticle:
     stat: tuple[int, int]
     article: Article
     warnings: list[Problem]
-    terms: Counter[str]
+    terms: Terms
     read_ns: int = 0  # wall clock (ns) when the file's stat was taken, before reading it
 
     def fresh(self, stat: tuple[int, int]) -> bool:
