@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """One article as loaded from content/: front matter plus its body, parsed."""
 
@@ -38,27 +38,27 @@ class Article:
         return self.family or self.source.casefold()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     article: str  # article id
     sentence: str  # verbatim sentence from the article's text
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     value: str
     evidence: list[Evidence]
     note: str = ""  # e.g. the hedge or the attribution
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     text: str
     evidence: list[Evidence]
     sources: list[str]  # distinct outlets supporting it
 
 
-@dataclass
+@dataclass(slots=True)
 class Difference:
     kind: str  # number | date | name | quote | claim | attribution | coverage
     topic: str

@@ -6,6 +6,7 @@ Every text here is invented for the test. The last test runs the evaluation set
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from digest.compare import compare_story
@@ -507,7 +508,7 @@ def test_comparing_again_gives_the_same_analysis() -> None:
 
     g = next(g for g, a in zip(groups, first, strict=True)
              if any(d.kind == "date" for d in a.differences))
-    shifted = [Article(**{**vars(a), "published": date(2024, 2, 1)}) for a in g]
+    shifted = [dataclasses.replace(a, published=date(2024, 2, 1)) for a in g]
     remembered = compare_story(shifted)
     for forget in (dates.extract_dates.cache_clear, numbers.extract_mentions.cache_clear,
                    state._article_sentences.cache_clear):
