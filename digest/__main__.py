@@ -4,4 +4,5 @@ import sys
 
 from digest.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a compare worker (spawned) imports it
+    sys.exit(main())

@@ -21,6 +21,7 @@ import hmac
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -322,7 +323,13 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
     todo = [i for i, r in enumerate(results) if not isinstance(r, StoryAnalysis)]
     if len(todo) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
         own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count())
+        # Spawned workers (a new interpreter each, ~0.3 s): a fork of this process would
+        # start as big as it is (every article is in memory: 3 GiB at 100,000) and copy the
+        # pages it touches, and forking a process with threads (the dev server) can
+        # deadlock. Not a fork server either: its workers are not this process's children,
+        # so their CPU time would be missing from this process's rusage (and benchmarks).
+        pool = executor or ProcessPoolExecutor(max_workers=os.cpu_count(),
+                                               mp_context=multiprocessing.get_context("spawn"))
         try:
             size = max(8, len(todo) // ((os.cpu_count() or 2) * 8))
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
