@@ -189,9 +189,52 @@ def parse_date(value: object) -> date | None:
     return None
 
 
+# Plain prose: no character that could start Markdown syntax, and no line that could open
+# a block other than a paragraph or an ATX heading ('#' only as a heading's marker).
+_MARKUP_CHARS = re.compile(r"[*_`\[\]<>|\\&~\t\r\x00]")
+_BLOCK_START = re.compile(r"^(?: |[-+=]|\d{1,9}[.)])", re.MULTILINE)
+_HEADING_MARK = re.compile(r"^#{1,6}(?= |$)", re.MULTILINE)
+_HEADING = re.compile(r"#{1,6}(?: |$)")
+_SPACES = re.compile(r"[ \t]+")
+
+
 def body_paragraphs(body: str) -> list[str]:
     """Plain text of every paragraph in a Markdown body (headings excluded; the text of a
     code block, such as a paragraph indented by four spaces, is kept)."""
+    if _is_prose(body):
+        return _prose_paragraphs(body)
+    return _markdown_paragraphs(body)
+
+
+def _is_prose(body: str) -> bool:
+    return (_MARKUP_CHARS.search(body) is None and _BLOCK_START.search(body) is None
+            and ("#" not in body or "#" not in _HEADING_MARK.sub("", body)))
+
+
+def _prose_paragraphs(body: str) -> list[str]:
+    """body_paragraphs() of a body of plain prose (paragraphs and ATX headings only, no
+    inline syntax) without the Markdown parser, which takes half of a cold load: what the
+    parser's paragraphs give, lines joined by a space (tests/test_properties.py checks
+    the two agree)."""
+    out: list[str] = []
+    lines: list[str] = []
+    for line in body.split("\n"):
+        if not line.strip(" ") or _HEADING.match(line):
+            if lines:
+                text = _SPACES.sub(" ", " ".join(lines)).strip()
+                if text:
+                    out.append(text)
+                lines = []
+        else:
+            lines.append(line)
+    if lines:
+        text = _SPACES.sub(" ", " ".join(lines)).strip()
+        if text:
+            out.append(text)
+    return out
+
+
+def _markdown_paragraphs(body: str) -> list[str]:
     tokens = _MD.parse(body)
     out: list[str] = []
     in_heading = False

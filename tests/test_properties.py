@@ -165,3 +165,43 @@ def test_parse_article_keeps_every_word(paragraphs: list[list[str]], indents: li
     lost = [w for ws in paragraphs for w in ws if w not in article.text]
     assert not lost, (lost, text, article.text)
     assert not [w for w in warnings if w.severity == "error"]
+
+
+# Lines of prose as people and importers write them: words, spaces (also at the start and
+# end), headings, list and heading look-alikes, blank and space-only lines, the characters
+# that make Markdown.
+_PROSE_WORD = st.sampled_from(["The", "minister", "said", "2,000", "10.5", "(not", "it's",
+                               "\"quoted\"", "é", "Ж", ":", "!", "Kyiv.", " ", "  "])
+_PROSE_MARK = st.sampled_from(
+    ["10.", "3)", "#", "##", "#######", "-", "=", "+", "*", "_", "`", "[", "]", "<", ">",
+     "&amp;", "\\", "~", "|", "\t", "\u00a0", "   ", "    ", "1.", "a#b"])
+PROSE_TOKEN = st.one_of(_PROSE_WORD, _PROSE_WORD, _PROSE_WORD, _PROSE_WORD, _PROSE_MARK)
+PROSE_LINE = st.lists(PROSE_TOKEN, max_size=8).map(lambda ts: " ".join(ts).replace("  ", " ")
+                                                    if len(ts) % 3 else "".join(ts))
+PROSE = st.lists(PROSE_LINE, min_size=1, max_size=12).map("\n".join)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(PROSE)
+@example("# Title\nThe minister said.\nIt was late.\n\n## Next  \n\nMore   words. \n#\n")
+@example("The minister said.\n\u00a0\nMore.")
+def test_prose_paragraphs_are_the_markdown_parsers(body: str) -> None:
+    """The loader reads plain prose without the Markdown parser (half a cold load's time):
+    for every body, what it reads is what the parser's paragraphs give."""
+    from digest.load import _markdown_paragraphs, body_paragraphs
+
+    assert body_paragraphs(body) == _markdown_paragraphs(body)
+
+
+def test_prose_paragraphs_take_the_fast_path_for_seed_like_articles() -> None:
+    """The shortcut is taken for bodies that are only paragraphs and headings (without it
+    the test above would prove nothing), and not for a body with any Markdown syntax."""
+    from digest.load import _is_prose, _markdown_paragraphs, _prose_paragraphs
+
+    body = "## Kyiv\n\nThe minister said 2,000 soldiers (not 10.5) had left.\nOn Sunday.\n"
+    assert _is_prose(body)
+    assert _prose_paragraphs(body) == _markdown_paragraphs(body) == [
+        "The minister said 2,000 soldiers (not 10.5) had left. On Sunday."]
+    for markup in ("*a*", "1. list", "- item", "a `b`", "x\n===", "    code", "a &amp; b",
+                   "## Title ##", "#hashtag", "[link](x)", "a\\\nb", "> quote"):
+        assert not _is_prose("The minister said.\n" + markup + "\n"), markup
