@@ -1,9 +1,10 @@
 """Group: articles -> stories (one story = one event), in close to linear time.
 
 Articles are visited in publication order. Each one is compared only with the stories that
-are still *active* (their latest article is inside the time window) and that share one of
-its distinctive terms, found through an inverted index. It joins the most similar story
-when two tests pass, or founds a new story:
+are still *active* (their latest article is inside the time window, their first no more
+than SPAN_EXTRA days before that) and that share one of its distinctive terms, found
+through an inverted index. It joins the most similar story when two tests pass, or
+founds a new story:
 
 - the cosine similarity of its TF-IDF vector to the story's centroid clears THRESHOLD. Terms
   are weighted by where they stand: the headline most, then the lede, fading paragraph by
@@ -13,6 +14,17 @@ when two tests pass, or founds a new story:
 - its names (capitalised words that do not start a sentence: people, places, bodies) are
   similar enough to the story's names (ENTITY_MIN). Two events of one kind (two trials,
   two earthquakes) share most of their words but not their names.
+
+A story takes no report dated more than window + SPAN_EXTRA days after its first one.
+Without that bound, and with the looser thresholds of before (0.22 and 0.2), a busy news
+period let stories drift: one wrong join put a second event's words and names into the
+story, which then drew in a third, and a story that kept being joined stayed active for
+weeks. On generated news at the density of 100,000 articles a year (9,966 articles over
+36 days, 2,833 events), pairwise precision went 0.06 -> 0.38 (recall 0.98 -> 0.97) and
+the largest story 147 -> 32 articles; over a year of 10,000 articles 0.68 -> 0.90 (recall
+1.00). The evaluation set (tests/eval, written like real reports) stays at 1.0; stricter
+settings that did better on generated news (a test against the founding article too:
+0.86) split its stories, whose reports share fewer words than generated ones do.
 
 No all-pairs step: the cost grows with articles x candidates, and candidates are bounded by
 the window, by the index (only each article's TOP_TERMS best terms are posted and looked
@@ -46,8 +58,9 @@ PROPER_WEIGHT = 1.5
 DECAY = 1.0  # paragraph p weighs 1 / (1 + DECAY * p)
 TOP_TERMS = 30
 CENTROID_TERMS = 300
-THRESHOLD = 0.22
-ENTITY_MIN = 0.2
+THRESHOLD = 0.25
+ENTITY_MIN = 0.3
+SPAN_EXTRA = 2  # days a story may run past its window, counted from its first report
 BODY_WORDS = 600
 MAX_CANDIDATES = 200
 ENTITY = "^"  # prefix of name terms in article_terms' counter
@@ -64,11 +77,14 @@ class _Cluster:
     names: dict[str, float] = field(default_factory=dict)
     last: date | None = None
     last_ordinal: int | None = None
+    first_ordinal: int | None = None  # the founding article's date
     # the norms, computed when first needed after a change (None: stale)
     _norm: float | None = None
     _names_norm: float | None = None
 
     def add(self, article: Article, vec: dict[str, float], names: dict[str, float]) -> None:
+        if not self.members and article.published:
+            self.first_ordinal = article.published.toordinal()
         self.members.append(article)
         self.centroid = _accumulate(self.centroid, vec)
         self.names = _accumulate(self.names, names)
@@ -318,16 +334,21 @@ def _best_cluster(
         candidates.update(plist[-MAX_CANDIDATES:])
     terms, weights = list(vec), list(vec.values())
     name_terms, name_weights = list(names), list(names.values())
+    first_allowed = cutoff - SPAN_EXTRA if published is not None else None
     best: _Cluster | None = None
     best_score = threshold
     for cid in sorted(candidates):
         cluster = clusters[cid]
+        if first_allowed is not None and cluster.first_ordinal is not None \
+                and cluster.first_ordinal < first_allowed:
+            continue  # the story began too long ago: this is a later event
         # The names test first: it is independent of the score and much cheaper (few names).
         if names and (cnames := cluster.names) and \
                 sum(map(mul, name_weights, map(cnames.get, name_terms, _ZEROS))) \
                 / cluster.names_norm < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
         score = sum(map(mul, weights, map(cluster.centroid.get, terms, _ZEROS))) / cluster.norm
-        if score > best_score:
-            best, best_score = cluster, score
+        if score <= best_score:
+            continue
+        best, best_score = cluster, score
     return best

@@ -514,3 +514,22 @@ def test_comparing_again_gives_the_same_analysis() -> None:
                    state._article_sentences.cache_clear):
         forget()
     assert compare_story(shifted) == remembered
+
+
+def test_a_story_does_not_drift_past_its_span() -> None:
+    """Reports of one kind of event, each joining the last while the story stays active,
+    would chain into one story for ever; a story takes no report dated more than
+    window + SPAN_EXTRA days after its first."""
+    from digest.group import SPAN_EXTRA
+
+    body = ("Police clashed with protesters in Atlanta on Tuesday as thousands of teachers "
+            "marched against the pension reform, union leader Maria Romano said.\n\n"
+            "The United States government said talks with the unions would resume.")
+    window = 4
+    days = [0, 3, 6, window + SPAN_EXTRA + 1]  # each within the window of the one before
+    reports = [art(f"r{d}", f"Outlet {d}", body, title="Teachers march in Atlanta",
+                   day=f"2025-05-{1 + d:02d}") for d in days]
+    groups = group_into_stories(reports, window_days=window)
+    assert [[a.id for a in g] for g in groups] == [["r0", "r3", "r6"], ["r7"]]
+    # inside the span, the same reports are one story
+    assert len(group_into_stories(reports[:3], window_days=window)) == 1
