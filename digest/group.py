@@ -344,7 +344,6 @@ def _best_cluster(
                 / cluster.names_norm < ENTITY_MIN:
             continue  # the same kind of event, about other people and places
         score = sum(map(mul, weights, map(cluster.centroid.get, terms, _ZEROS))) / cluster.norm
-        if score <= best_score:
-            continue
-        best, best_score = cluster, score
+        if score > best_score:
+            best, best_score = cluster, score
     return best

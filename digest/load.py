@@ -218,19 +218,14 @@ def _prose_paragraphs(body: str) -> list[str]:
     the two agree)."""
     out: list[str] = []
     lines: list[str] = []
-    for line in body.split("\n"):
-        if not line.strip(" ") or _HEADING.match(line):
-            if lines:
-                text = _SPACES.sub(" ", " ".join(lines)).strip()
-                if text:
-                    out.append(text)
-                lines = []
-        else:
+    for line in [*body.split("\n"), ""]:  # a blank line at the end closes the last one
+        if line.strip(" ") and not _HEADING.match(line):
             lines.append(line)
-    if lines:
-        text = _SPACES.sub(" ", " ".join(lines)).strip()
-        if text:
-            out.append(text)
+        elif lines:
+            text = _SPACES.sub(" ", " ".join(lines)).strip()
+            if text:
+                out.append(text)
+            lines = []
     return out
 
 
