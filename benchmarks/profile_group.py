@@ -78,11 +78,7 @@ def run_once(fn: GroupFn, articles: list[Article], terms: dict[str, Terms],
 
 def truth_score(groups: list[list[Article]], truth: Path) -> str:
     """B-cubed figures of groups against the events of a gen_corpus truth.jsonl."""
-    spec = importlib.util.spec_from_file_location(
-        "eval_compare", Path(__file__).with_name("eval_compare.py"))
-    assert spec is not None and spec.loader is not None
-    ev: Any = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ev)
+    ev = load_module(Path(__file__).with_name("eval_compare.py"), "eval_compare")
     ids = {a.id for g in groups for a in g}
     events = []
     for line in truth.read_text(encoding="utf-8").splitlines():
@@ -96,13 +92,18 @@ def truth_score(groups: list[list[Article]], truth: Path) -> str:
             f"largest stories {largest}")
 
 
-def load_baseline(path: Path) -> GroupFn:
-    spec = importlib.util.spec_from_file_location("digest_group_baseline", path)
+def load_module(path: Path, name: str) -> Any:
+    """The Python file at path, imported as a module called name."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     mod: Any = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
-    return mod.group_into_stories  # type: ignore[no-any-return]
+    return mod
+
+
+def load_baseline(path: Path) -> GroupFn:
+    return load_module(path, "digest_group_baseline").group_into_stories  # type: ignore[no-any-return]
 
 
 def main(argv: list[str] | None = None) -> int:

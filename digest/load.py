@@ -194,7 +194,6 @@ def parse_date(value: object) -> date | None:
 _MARKUP_CHARS = re.compile(r"[*_`\[\]<>|\\&~\t\r\x00]")
 _BLOCK_START = re.compile(r"^(?: |[-+=]|\d{1,9}[.)])", re.MULTILINE)
 _HEADING_MARK = re.compile(r"^#{1,6}(?= |$)", re.MULTILINE)
-_HEADING = re.compile(r"#{1,6}(?: |$)")
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -219,7 +218,7 @@ def _prose_paragraphs(body: str) -> list[str]:
     out: list[str] = []
     lines: list[str] = []
     for line in [*body.split("\n"), ""]:  # a blank line at the end closes the last one
-        if line.strip(" ") and not _HEADING.match(line):
+        if line.strip(" ") and not _HEADING_MARK.match(line):
             lines.append(line)
         elif lines:
             text = _SPACES.sub(" ", " ".join(lines)).strip()
@@ -249,7 +248,7 @@ def _markdown_paragraphs(body: str) -> list[str]:
                     parts.append(child.content)
                 elif child.type in ("softbreak", "hardbreak"):
                     parts.append(" ")
-            text = re.sub(r"[ \t]+", " ", "".join(parts)).strip()
+            text = _SPACES.sub(" ", "".join(parts)).strip()
             if text:
                 out.append(text)
     return out
