@@ -1,12 +1,17 @@
 """Build: the one place with I/O. Reads content/, runs the stages, writes site/ atomically.
 
-Three caches (in `.digest-cache/`, all safe to delete or corrupt: they are only ever
+Four caches (in `.digest-cache/`, all safe to delete or corrupt: they are only ever
 trusted when they load cleanly and carry this digest version) make rebuilds cheap:
 
 - parsed articles, keyed by path + mtime + size (an unchanged file is not even read);
 - story analyses, keyed by the fingerprints of the story's articles;
 - the page manifest: the key of every page written last time. A page whose key is the
-  same is not rendered again: its file in site/ is already right.
+  same is not rendered again: its file in site/ is already right;
+- what each story's pages are (their paths and keys, its card; site.PageMemo), keyed by
+  everything those pages show, so that unchanged stories are not fingerprinted again.
+
+Each cache is a folder of shard files (by a hash of the entry's key); a build rewrites
+only the shards whose entries changed.
 
 A clean build and a cached one produce byte-identical sites; a test holds them to it.
 """
@@ -28,6 +33,7 @@ import shutil
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -70,7 +76,7 @@ PARALLEL_MIN_STORIES = 64  # below this a process pool costs more than it saves
 
 # --- caches -----------------------------------------------------------------------------
 
-_MAGIC = b"DGC2"  # signature, header {version, chunks}, chunks
+_MAGIC = b"DGC3"  # signature (of the shard's name and payload), header {version, chunks}, chunks
 
 
 def _cache_key() -> bytes | None:
@@ -107,29 +113,64 @@ def _cache_key_once(path: Path) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def _load_cache(path: Path, stage: str | None) -> dict[str, Any]:
+CACHE_SHARDS = 64  # files per cache: an edit rewrites only the few holding a changed entry
+_MISSING = object()
+
+
+def _shard_of(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % CACHE_SHARDS
+
+
+def _shard_path(folder: Path, n: int) -> Path:
+    return folder / f"{n:02d}.pickle"
+
+
+def _load_cache(folder: Path, stage: str | None,
+                saved: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Every entry of a cache: the shard files of `folder` that load cleanly, are signed
+    with this user's key and were written by this very code (`stage`). `saved`, when
+    given, is told what each shard file holds (a missing file: nothing; an unreadable one
+    is left out, so that the next save rewrites it)."""
     key = _cache_key()
     if key is None:
         return {}
+    version = _code_version(stage)
+    entries: dict[str, Any] = {}
+    with _no_gc():  # millions of new objects, none garbage: 10.7 -> 1.8 s at 10,000
+        for n in range(CACHE_SHARDS):
+            part = _load_shard(_shard_path(folder, n), key, version, f"{folder.name}/{n}")
+            if part is not None:
+                entries.update(part)
+                if saved is not None:
+                    saved[n] = part
+    return entries
+
+
+def _load_shard(path: Path, key: bytes, version: str, name: str) -> dict[str, Any] | None:
     try:
         blob = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError:
+        return None
+    try:
         if blob[:4] != _MAGIC:
-            return {}
+            return None
         signature, payload = blob[4:36], blob[36:]
-        if not hmac.compare_digest(signature, hmac.new(key, payload, "sha256").digest()):
-            return {}
+        sign = hmac.new(key, name.encode() + b"\0", "sha256")
+        sign.update(payload)
+        if not hmac.compare_digest(signature, sign.digest()):
+            return None
         stream = io.BytesIO(payload)
         head = pickle.load(stream)
-        if not isinstance(head, dict) or head.get("version") != _code_version(stage):
-            return {}
+        if not isinstance(head, dict) or head.get("version") != version:
+            return None
         entries: dict[str, Any] = {}
-        with _no_gc():  # millions of new objects, none garbage: 10.7 -> 1.8 s at 10,000
-            for _ in range(head["chunks"]):
-                entries.update(pickle.load(stream))
+        for _ in range(head["chunks"]):
+            entries.update(pickle.load(stream))
         return entries
-    except Exception:  # noqa: BLE001 - a missing or corrupt cache is simply empty
-        pass
-    return {}
+    except Exception:  # noqa: BLE001 - a corrupt shard is simply empty
+        return None
 
 
 @contextlib.contextmanager
@@ -148,23 +189,68 @@ def _no_gc() -> Iterator[None]:
 CACHE_CHUNK = 100  # entries pickled at a time: a save can stop between two chunks
 
 
-def _save_cache(path: Path, entries: dict[str, Any], stage: str | None,
-                cancel: threading.Event | None = None) -> bool:
-    """Write a signed cache file: a header, then the entries in chunks. With `cancel`
-    (the dev server's), stop as soon as it is set, leave the old file, and return False:
-    pickling holds the interpreter, and an edit must not wait seconds for it."""
+def _same(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """Whether a shard's entries are the very ones its file holds (the same objects, or
+    equal strings): then it need not be written again."""
+    if old is None or len(old) != len(new):
+        return False
+    for k, v in new.items():
+        was = old.get(k, _MISSING)
+        if was is not v and not (isinstance(v, str) and was == v):
+            return False
+    return True
+
+
+def _save_cache(folder: Path, entries: dict[str, Any], stage: str | None,
+                cancel: threading.Event | None = None,
+                saved: dict[int, dict[str, Any]] | None = None) -> bool:
+    """Write a cache as signed shard files in `folder`. With `saved` (what each file holds,
+    kept up to date here), only the shards whose entries changed are written: one edited
+    article rewrites one shard of each cache, not the whole cache.
+
+    With `cancel` (the dev server's), stop as soon as it is set and return False: pickling
+    holds the interpreter, and an edit must not wait seconds for it. The shards already
+    written are whole; the others keep their previous file."""
     key = _cache_key()
     if key is None:
         return True
+    parts: list[dict[str, Any]] = [{} for _ in range(CACHE_SHARDS)]
+    for k, v in entries.items():
+        parts[_shard_of(k)][k] = v
+    version = _code_version(stage)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # the single file of digest before 2026-11-27
+            folder.with_name(folder.name + ".pickle").unlink(missing_ok=True)
+        for n, part in enumerate(parts):
+            if saved is not None and _same(saved.get(n), part):
+                continue
+            if cancel is not None and cancel.is_set():
+                return False
+            path = _shard_path(folder, n)
+            if not part:
+                path.unlink(missing_ok=True)
+            elif not _write_shard(path, part, key, version, f"{folder.name}/{n}", cancel):
+                return False
+            if saved is not None:
+                saved[n] = part
+        return True
+    except OSError as exc:  # a cache we cannot write only costs speed next time
+        print(f"warning: cannot write cache {folder} ({exc.strerror})", file=sys.stderr)
+        return True
+
+
+def _write_shard(path: Path, entries: dict[str, Any], key: bytes, version: str, name: str,
+                 cancel: threading.Event | None) -> bool:
+    """One signed shard file: a header, then the entries in chunks; False if cancelled."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         items = list(entries.items())
         chunks = range(0, len(items), CACHE_CHUNK)
-        sign = hmac.new(key, digestmod="sha256")
+        sign = hmac.new(key, name.encode() + b"\0", "sha256")
         with tmp.open("wb") as fh:
             fh.write(_MAGIC + bytes(32))  # the signature, once the payload is known
-            head = pickle.dumps({"version": _code_version(stage), "chunks": len(chunks)},
+            head = pickle.dumps({"version": version, "chunks": len(chunks)},
                                 protocol=pickle.HIGHEST_PROTOCOL)
             parts = (pickle.dumps(dict(items[i:i + CACHE_CHUNK]),
                                   protocol=pickle.HIGHEST_PROTOCOL) for i in chunks)
@@ -181,11 +267,10 @@ def _save_cache(path: Path, entries: dict[str, Any], stage: str | None,
                 return True
         tmp.unlink(missing_ok=True)
         return False
-    except OSError as exc:  # a cache we cannot write only costs speed next time
+    except BaseException:
         with contextlib.suppress(OSError):  # (its folder may be a file)
             tmp.unlink(missing_ok=True)
-        print(f"warning: cannot write cache {path} ({exc.strerror})", file=sys.stderr)
-        return True
+        raise
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -652,6 +737,7 @@ class Builder:
         self.use_cache = use_cache
         self.defer = defer
         self._caches: dict[str, dict[str, Any]] | None = None
+        self._saved: dict[str, dict[int, dict[str, Any]]] = {}  # what each shard file holds
         self._cfg: Config | None = None
         self._renderer: tuple[tuple[Any, ...], Renderer, str] | None = None
         self._groups: tuple[tuple[Any, ...], list[Terms], list[list[str]]] | None = None
@@ -664,7 +750,7 @@ class Builder:
         self.caches_dirty = False
 
     def _cache_paths(self, cfg: Config) -> dict[str, Path]:
-        return {name: cfg.cache / f"{name}.pickle" for name in ("articles", "analyses", "pages")}
+        return {name: cfg.cache / name for name in ("articles", "analyses", "pages", "stories")}
 
     def _renderer_for(self, cfg: Config) -> tuple[Renderer, str]:
         """The Renderer and global page key, made again only when settings or theme changed."""
@@ -721,9 +807,13 @@ class Builder:
         if not self.use_cache:
             caches: dict[str, dict[str, Any]] = {n: {} for n in paths}
         elif self._caches is None:
-            caches = {n: _load_cache(p, _stage(n)) for n, p in paths.items()}
+            self._saved = {str(p): {} for p in paths.values()}
+            caches = {n: _load_cache(p, _stage(n), self._saved[str(p)])
+                      for n, p in paths.items()}
         else:
             caches = self._caches
+        if self._pages.stories is not caches["stories"]:  # what the pages of a story were
+            self._pages = PageMemo(caches["stories"])
         articles, problems, terms = load_articles(cfg, caches["articles"])
         notes, note_problems = load_story_notes(cfg, renderer)
         result.problems = problems + note_problems
@@ -766,6 +856,7 @@ class Builder:
     def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
                caches: dict[str, dict[str, Any]], write_lock: WriteLock | None = None
                ) -> _WriteStats:
+        self._pages.scope = global_key
         specs = _counting(site_pages(cfg, renderer, stories, self._pages), self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         search = SearchIndex(cfg, use_cache=self.use_cache)
@@ -851,6 +942,7 @@ class Builder:
             stories[n] = self._stories[sid][1]
         only = {stories[n].id for n in edited.values()}
         t1 = time.perf_counter()
+        self._pages.scope = last.global_key
         specs = site_pages(cfg, last.renderer, stories, self._pages, only=only)
         stats, caches["pages"] = write_site_in_place(
             cfg.output, specs, caches["pages"], last.global_key, known=self._site_paths,
@@ -874,7 +966,8 @@ class Builder:
         if self._caches is None or self._cfg is None or not self.caches_dirty:
             return
         for name, path in self._cache_paths(self._cfg).items():
-            if not _save_cache(path, self._caches[name], _stage(name), cancel):
+            if not _save_cache(path, self._caches[name], _stage(name), cancel,
+                               self._saved.setdefault(str(path), {})):
                 return
         self.caches_dirty = False
 

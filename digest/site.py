@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections import UserDict
 from collections.abc import Callable, Iterator, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -294,49 +294,72 @@ def _feed_entries(cfg: Config, renderer: Renderer, cards: list[dict[str, Any]]
     return entries
 
 
-class PageMemo:
-    """What `site_pages` learnt about each story in the previous build of one process (the
-    dev server's): its card, and the path and key of its story and article pages.
+@dataclass(slots=True)
+class StoryPages:
+    """What `site_pages` derived from one story: its card, the path and key of its story
+    and article pages, its line of api/stories.json, and its entry on each of its outlets'
+    pages (made when needed)."""
 
-    Valid while the very same Story object (the build reuses it when neither its articles
-    nor its analysis nor its note changed), the same Renderer and the same outlet paths come
-    back; then the pages' contexts are neither built nor fingerprinted again. Pages are
-    rendered from a freshly built context if they must be written at all.
+    card: Keyed
+    pages: list[tuple[str, str | None]]
+    line: bytes
+    entries: dict[str, Keyed] = field(default_factory=dict)
+
+
+class PageMemo:
+    """What `site_pages` learnt about each story, by a key of everything the story's pages
+    can show (`story_key`): kept between the builds of a dev server, and saved with the
+    build's caches so that the next `digest build` does not fingerprint every story again.
+
+    A story's pages show the story (its id, title, note, articles: each article's file is
+    in its fingerprint; its facts and differences are computed from those articles by
+    digest's code, which is in `scope`), and the page path of each of its outlets. `scope`
+    is the build's global key (digest's code, the settings, the theme): the caller sets it.
+    Pages are rendered from a freshly built context if they must be written at all.
     """
 
-    def __init__(self) -> None:
-        self.scope: tuple[int, tuple[tuple[str, str], ...]] | None = None
-        self.stories: dict[int, tuple[Story, dict[str, Any], list[tuple[str, str | None]]]] = {}
-        # id(story) -> (story, {outlet key: the story's entry on that outlet's page})
-        self.entries: dict[int, tuple[Story, dict[str, Keyed]]] = {}
+    def __init__(self, stored: dict[str, Any] | None = None) -> None:
+        self.scope = ""
+        self.stories: dict[str, Any] = stored if stored is not None else {}
         self.outlets: Outlets | None = None  # the last build's
+        self._keys: dict[int, tuple[Story, str, str | None]] = {}  # id(story) -> its key
 
-    def begin(self, renderer: Renderer, outlets: Outlets) -> None:
-        scope = (id(renderer), tuple(sorted(outlets._paths.items())))
-        if scope != self.scope:
-            self.stories.clear()
-            self.entries.clear()
-            self.scope = scope
+    def story_key(self, story: Story, outlets: Outlets) -> str | None:
+        """The key of everything the story's pages show; None when an article has no
+        fingerprint (not read from a file): such a story is never remembered."""
+        hit = self._keys.get(id(story))
+        if hit is not None and hit[0] is story and hit[1] == self.scope:
+            return hit[2]
+        key: str | None = None
+        if all(a.fingerprint for a in story.articles):
+            h = hashlib.sha256(json.dumps(
+                [self.scope, story.id, story.title, story.title_from_editor, story.note_html,
+                 [(a.fingerprint, outlets.path(a.source)) for a in story.articles]],
+                ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            key = h.hexdigest()
+        self._keys[id(story)] = (story, self.scope, key)
+        return key
 
-    def get(self, story: Story) -> tuple[dict[str, Any], list[tuple[str, str | None]]] | None:
-        hit = self.stories.get(id(story))
-        return (hit[1], hit[2]) if hit is not None and hit[0] is story else None
+    def get(self, key: str | None) -> StoryPages | None:
+        hit = self.stories.get(key) if key is not None else None
+        return hit if isinstance(hit, StoryPages) else None
 
-    def keep(self, stories: list[Story]) -> None:
-        """Forget stories that are gone (their ids could be reused by new objects)."""
-        alive = {id(s) for s in stories}
+    def keep(self, stories: list[Story], keys: list[str | None]) -> None:
+        """Forget what is not about these stories (the current build's)."""
+        alive = set(keys)
         for k in [k for k in self.stories if k not in alive]:
             del self.stories[k]
-        for k in [k for k in self.entries if k not in alive]:
-            del self.entries[k]
+        ids = {id(s) for s in stories}
+        for k in [k for k in self._keys if k not in ids]:
+            del self._keys[k]
 
-    def entry(self, story: Story, key: str, make: Callable[[], Keyed]) -> Keyed:
-        hit = self.entries.get(id(story))
-        if hit is None or hit[0] is not story:
-            hit = self.entries[id(story)] = (story, {})
-        if key not in hit[1]:
-            hit[1][key] = make()
-        return hit[1][key]
+    def entry(self, key: str | None, outlet: str, make: Callable[[], Keyed]) -> Keyed:
+        hit = self.get(key)
+        if hit is None:
+            return make()
+        if outlet not in hit.entries:
+            hit.entries[outlet] = make()
+        return hit.entries[outlet]
 
 
 def _story_specs(renderer: Renderer, story: Story, card: dict[str, Any], outlets: Outlets,
@@ -377,19 +400,23 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         outlets = memo.outlets  # the same outlets: the caller says so
     else:
         outlets = Outlets(stories)
+    # each story's memo key; a quick rebuild's edited stories are never looked up (their
+    # analysis may be provisional) nor remembered: that is for the full build that follows
+    keys: dict[str, str | None] = {}
     if memo is not None:
         memo.outlets = outlets
-        memo.begin(renderer, outlets)
-        if only is None:  # (a quick rebuild's replaced stories go with the next full one)
-            memo.keep(stories)
+        keys = {s.id: memo.story_key(s, outlets) for s in stories
+                if only is None or s.id not in only}
+        if only is None:
+            memo.keep(stories, list(keys.values()))
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     # the index pages to write: all, or those listing a story of `only`
     shown = range(len(chunks)) if only is None else \
         sorted({n // per_page for n, s in enumerate(stories) if s.id in only})
     listed = stories if only is None else [s for n in shown for s in chunks[n]]
-    hits = {s.id: memo.get(s) for s in listed} if memo is not None else {}
-    cards = {s.id: hits[s.id][0] if hits.get(s.id) else story_card(s, outlets)
+    hits = {s.id: memo.get(keys.get(s.id)) for s in listed} if memo is not None else {}
+    cards = {s.id: hit.card if (hit := hits.get(s.id)) else story_card(s, outlets)
              for s in listed}
     search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
@@ -412,12 +439,13 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
             @functools.cache  # once per story, however many of its pages must be made
             def make_all(story: Story = story) -> list[PageSpec]:
                 return _story_specs(renderer, story, cards[story.id], outlets, helpers)
-            for path, key in hit[1]:
+            for path, key in hit.pages:
                 yield PageSpec(path, key, _lazy(make_all, path))
             continue
         specs = _story_specs(renderer, story, cards[story.id], outlets, helpers)
-        if memo is not None:
-            memo.stories[id(story)] = (story, cards[story.id], [(s.path, s.key) for s in specs])
+        if memo is not None and (key := keys.get(story.id)) is not None:
+            memo.stories[key] = StoryPages(cards[story.id], [(s.path, s.key) for s in specs],
+                                           _data_of(story)[1])  # (made for the story's key)
         yield from specs
 
     if only is not None:
@@ -434,7 +462,8 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
             return Keyed({"card": cards[s.id],
                           "articles": [article_link(a, outlets) for a in s.articles
                                        if a.source.casefold() == key]})
-        items = [memo.entry(s, key, lambda s=s: entry(s)) if memo is not None else entry(s)
+        items = [memo.entry(keys.get(s.id), key, lambda s=s: entry(s)) if memo is not None
+                 else entry(s)
                  for s in src_stories]
         n_articles = sum(len(i["articles"]) for i in items)
         latest = max((s.last_published for s in src_stories if s.last_published), default=None)
@@ -464,10 +493,14 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     yield _data("sitemap.xml", sitemap, urls=urls)
     yield _fixed(Page("robots.txt", robots_txt(renderer.abs_url("sitemap.xml"))))
     api = hashlib.sha256(b"api/stories.json\0" + __version__.encode())
-    for s in stories:
-        api.update(story_fingerprint(s).encode())
+    for s in stories:  # the memo's story keys say as much, and cost no encoding
+        api.update((keys.get(s.id) or story_fingerprint(s)).encode())
+
+    def api_lines() -> list[bytes]:
+        return [hit.line if memo is not None and (hit := memo.get(keys.get(s.id)))
+                else _data_of(s)[1] for s in stories]
     yield PageSpec("api/stories.json", api.hexdigest(),
-                   lambda: stories_json(stories, [_data_of(s)[1] for s in stories]))
+                   lambda: stories_json(stories, api_lines()))
     yield _fixed(Page(".nojekyll", b""))
     if cfg.cname:
         yield _fixed(Page("CNAME", (cfg.cname.strip() + "\n").encode()))

@@ -238,8 +238,12 @@ def test_a_planted_cache_file_runs_nothing(tmp_path: Path) -> None:
 
     cache = project / ".digest-cache"
     cache.mkdir(exist_ok=True)
-    for name in ("articles", "analyses", "pages"):
-        (cache / f"{name}.pickle").write_bytes(pickle.dumps(Payload()))
+    from digest.build import CACHE_SHARDS
+
+    for name in ("articles", "analyses", "pages", "stories"):
+        (cache / name).mkdir(parents=True)
+        for n in range(CACHE_SHARDS):
+            (cache / name / f"{n:02d}.pickle").write_bytes(pickle.dumps(Payload()))
     from digest.build import build
 
     try:

@@ -46,9 +46,23 @@ def _edit(path: Path) -> None:
     path.write_text(text.replace("title: ", "title: Updated: ", 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("in_place", [False, True], ids=["swap", "in-place"])
-def test_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: bool) -> None:
-    builder = Builder(corpus, in_place=in_place)
+class _Engine:
+    """One Builder kept between builds (the dev server), or a new one each time: a new
+    `digest build` process, which starts from the caches on disk only."""
+
+    def __init__(self, root: Path, in_place: bool, fresh: bool):
+        self.root, self.in_place, self.fresh = root, in_place, fresh
+        self.kept = Builder(root, in_place=in_place)
+
+    def build(self):
+        return (Builder(self.root, in_place=self.in_place) if self.fresh else self.kept).build()
+
+
+@pytest.mark.parametrize(("in_place", "fresh"), [(False, False), (True, False), (False, True)],
+                         ids=["swap", "in-place", "new-process"])
+def test_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: bool,
+                                     fresh: bool) -> None:
+    builder = _Engine(corpus, in_place, fresh)
     first = builder.build()
     assert first.pages_written > 40
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
@@ -114,7 +128,9 @@ def test_a_fresh_process_reuses_the_disk_cache(corpus: Path, tmp_path: Path) -> 
 
 def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     build(corpus)
-    for f in (corpus / ".digest-cache").iterdir():
+    files = [f for f in (corpus / ".digest-cache").rglob("*") if f.is_file()]
+    assert len(files) > 4
+    for f in files:
         f.write_bytes(b"\x80garbage")
     build(corpus)
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
@@ -123,24 +139,59 @@ def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
 def test_cache_files_round_trip_in_chunks_and_a_cancelled_save_keeps_the_old(
         tmp_path: Path) -> None:
     """Caches are pickled a chunk at a time so that the dev server can stop a save when an
-    edit comes in: a stopped save leaves the previous file whole."""
+    edit comes in: a stopped save leaves the previous files whole."""
     import threading
 
-    from digest.build import CACHE_CHUNK, _load_cache, _save_cache
+    from digest.build import CACHE_CHUNK, CACHE_SHARDS, _load_cache, _save_cache
 
-    path = tmp_path / "cache" / "pages.pickle"
-    first = {f"page/{i}/index.html": f"key {i}" for i in range(CACHE_CHUNK * 3 + 7)}
-    assert _save_cache(path, first, None)
-    assert _load_cache(path, None) == first
+    folder = tmp_path / "cache" / "pages"
+    first = {f"page/{i}/index.html": f"key {i}" for i in range(CACHE_CHUNK * CACHE_SHARDS + 7)}
+    assert _save_cache(folder, first, None)
+    assert _load_cache(folder, None) == first
     stop = threading.Event()
     stop.set()
-    assert not _save_cache(path, {"other": "entries"}, None, cancel=stop)
-    assert _load_cache(path, None) == first
-    assert sorted(p.name for p in path.parent.iterdir()) == ["pages.pickle"]  # no temp left
-    tampered = bytearray(path.read_bytes())
-    tampered[-5] ^= 1  # a flipped bit in the last chunk: the signature no longer matches
-    path.write_bytes(bytes(tampered))
-    assert _load_cache(path, None) == {}
+    assert not _save_cache(folder, {"other": "entries"}, None, cancel=stop)
+    assert _load_cache(folder, None) == first
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"{n:02d}.pickle" for n in range(CACHE_SHARDS)]  # no temp file left
+    shard = folder / "05.pickle"
+    tampered = bytearray(shard.read_bytes())
+    tampered[-5] ^= 1  # a flipped bit in its last chunk: the signature no longer matches
+    shard.write_bytes(bytes(tampered))
+    left = _load_cache(folder, None)
+    assert 0 < len(left) < len(first) and all(first[k] == v for k, v in left.items())
+    (folder / "06.pickle").rename(folder / "07.pickle")  # signed for another place
+    assert len(_load_cache(folder, None)) < len(left)
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_edit_rewrites_only_the_cache_shards_it_touched(corpus: Path, tmp_path: Path) -> None:
+    """A new `digest build` process after one edit writes a few cache files, not the whole
+    cache again (which is what made one edit cost minutes at 100,000 articles)."""
+    build(corpus)
+    cache = corpus / ".digest-cache"
+    before = _files(cache)
+    assert {f.split("/")[0] for f in before} >= {"articles", "analyses", "pages", "stories"}
+    assert len([f for f in before if f.startswith("articles/")]) > 20
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[4]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip() + "\n\nOne more sentence for the record.\n", encoding="utf-8")
+    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
+    os.utime(path, ns=(old, old))
+    engine = Builder(corpus)
+    engine.build()
+    after = _files(cache)
+    changed = {f for f in after if before.get(f) != after[f]} | (before.keys() - after.keys())
+    assert len([f for f in changed if f.startswith("articles/")]) == 1
+    assert 0 < len([f for f in changed if f.startswith("analyses/")]) <= 2
+    assert len(changed) < len(after) / 3
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    engine.build()  # the whole pipeline again, nothing changed: no cache file is written
+    assert _files(cache) == after
 
 
 def test_builds_do_not_depend_on_hash_seed(corpus: Path, tmp_path: Path) -> None:
