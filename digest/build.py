@@ -72,6 +72,7 @@ from digest.site import PageMemo, PageSpec, site_pages
 from digest.text import slugify
 
 PARALLEL_MIN_STORIES = 64  # below this a process pool costs more than it saves
+IN_PLACE_STORIES = 8  # a build that changes no more stories (or 2%) writes site/ in place
 
 
 # --- caches -----------------------------------------------------------------------------
@@ -867,12 +868,29 @@ class Builder:
             stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
                                                       postprocess, known, lock=write_lock)
             self._site_paths, self._site_paths_of = stats.paths, cfg.output
+        elif self._few_changes(cfg, global_key, stories, manifest):
+            stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
+                                                      postprocess, lock=write_lock)
         else:
             with write_lock() if write_lock is not None else contextlib.nullcontext():
                 stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
                                                       postprocess)
         caches["pages"] = new_manifest
         return stats
+
+    def _few_changes(self, cfg: Config, global_key: str, stories: list[Story],
+                     manifest: dict[str, str]) -> bool:
+        """Whether a one-shot build may write into site/ in place instead of swapping in a
+        staged copy: when site/ is the last build's (same settings, theme and code) and at
+        most IN_PLACE_STORIES stories (or 2%) changed. A staged copy costs a hard link per
+        file and removing the old tree (4.6 s of system time at 10,000 articles) however
+        little changed; in place, the changed pages are rendered to temporary files and
+        renamed into place once all are made, so an interrupted build leaves every file
+        whole and the next build finishes the job."""
+        if not manifest or not cfg.output.is_dir() or cfg.output.is_symlink() or \
+                not next(iter(manifest.values())).startswith(global_key + ":"):
+            return False
+        return self._pages.changed(stories) <= max(IN_PLACE_STORIES, len(stories) // 50)
 
     @property
     def quick_ready(self) -> bool:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from collections import UserDict
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -322,36 +322,31 @@ class PageMemo:
         self.scope = ""
         self.stories: dict[str, Any] = stored if stored is not None else {}
         self.outlets: Outlets | None = None  # the last build's
-        self._keys: dict[int, tuple[Story, str, str | None]] = {}  # id(story) -> its key
 
     def story_key(self, story: Story, outlets: Outlets) -> str | None:
         """The key of everything the story's pages show; None when an article has no
         fingerprint (not read from a file): such a story is never remembered."""
-        hit = self._keys.get(id(story))
-        if hit is not None and hit[0] is story and hit[1] == self.scope:
-            return hit[2]
-        key: str | None = None
-        if all(a.fingerprint for a in story.articles):
-            h = hashlib.sha256(json.dumps(
-                [self.scope, story.id, story.title, story.title_from_editor, story.note_html,
-                 [(a.fingerprint, outlets.path(a.source)) for a in story.articles]],
-                ensure_ascii=False).encode("utf-8", "surrogatepass"))
-            key = h.hexdigest()
-        self._keys[id(story)] = (story, self.scope, key)
-        return key
+        if not all(a.fingerprint for a in story.articles):
+            return None
+        return hashlib.sha256(json.dumps(
+            [self.scope, story.id, story.title, story.title_from_editor, story.note_html,
+             [(a.fingerprint, outlets.path(a.source)) for a in story.articles]],
+            ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def changed(self, stories: list[Story]) -> int:
+        """How many of these stories' pages are not known (a story new or changed)."""
+        outlets = Outlets(stories)
+        return sum(self.get(self.story_key(s, outlets)) is None for s in stories)
 
     def get(self, key: str | None) -> StoryPages | None:
         hit = self.stories.get(key) if key is not None else None
         return hit if isinstance(hit, StoryPages) else None
 
-    def keep(self, stories: list[Story], keys: list[str | None]) -> None:
+    def keep(self, keys: Iterable[str | None]) -> None:
         """Forget what is not about these stories (the current build's)."""
         alive = set(keys)
         for k in [k for k in self.stories if k not in alive]:
             del self.stories[k]
-        ids = {id(s) for s in stories}
-        for k in [k for k in self._keys if k not in ids]:
-            del self._keys[k]
 
     def entry(self, key: str | None, outlet: str, make: Callable[[], Keyed]) -> Keyed:
         hit = self.get(key)
@@ -408,7 +403,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         keys = {s.id: memo.story_key(s, outlets) for s in stories
                 if only is None or s.id not in only}
         if only is None:
-            memo.keep(stories, list(keys.values()))
+            memo.keep(keys.values())
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     # the index pages to write: all, or those listing a story of `only`

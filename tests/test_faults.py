@@ -1,5 +1,5 @@
-"""Faults: a build interrupted at any point leaves the previous site/ as it was and the next
-build succeeds; a corrupt or missing cache costs only time; an interrupted import batch
+"""Faults: a build interrupted at any point leaves the previous site/ as it was (a build that
+rewrites the site swaps in a staged copy) and the next build succeeds; a corrupt or missing cache costs only time; an interrupted import batch
 re-runs to completion without duplicates.
 
 Interruptions are real signals to a real `python -m digest build` subprocess: once at a

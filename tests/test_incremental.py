@@ -182,8 +182,10 @@ def test_an_edit_rewrites_only_the_cache_shards_it_touched(corpus: Path, tmp_pat
     path.write_text(text.rstrip() + "\n\nOne more sentence for the record.\n", encoding="utf-8")
     old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
     os.utime(path, ns=(old, old))
+    site = (corpus / "site").stat().st_ino
     engine = Builder(corpus)
     engine.build()
+    assert (corpus / "site").stat().st_ino == site  # one story changed: written in place
     after = _files(cache)
     changed = {f for f in after if before.get(f) != after[f]} | (before.keys() - after.keys())
     assert len([f for f in changed if f.startswith("articles/")]) == 1
@@ -192,6 +194,10 @@ def test_an_edit_rewrites_only_the_cache_shards_it_touched(corpus: Path, tmp_pat
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
     engine.build()  # the whole pipeline again, nothing changed: no cache file is written
     assert _files(cache) == after
+    (corpus / "digest.yaml").write_text("title: Renamed\n", encoding="utf-8")
+    build(corpus)  # every page changes: a staged copy is swapped in
+    assert (corpus / "site").stat().st_ino != site
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
 
 def test_builds_do_not_depend_on_hash_seed(corpus: Path, tmp_path: Path) -> None:
