@@ -350,3 +350,30 @@ def test_the_quick_rebuild_writes_just_the_pages_that_show_an_edited_story(
     path.write_text(path.read_text(encoding="utf-8").replace("date: 20", "date: 19", 1),
                     encoding="utf-8")
     assert builder.quick({path}) is None
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["same-builder", "new-process"])
+def test_a_new_outlet_that_takes_an_old_outlets_page_path(tmp_path: Path, fresh: bool) -> None:
+    """Outlets whose names make one slug share it in name order: a new 'A P' takes
+    sources/a-p/ and 'A.P.' moves to sources/a-p-2/. Nothing of the 'A.P.' story changed,
+    yet its pages link to its outlet's page and must be written again."""
+    project = tmp_path / "project"
+    arts = project / "content" / "articles"
+    arts.mkdir(parents=True)
+
+    def article(name: str, source: str, date: str, text: str) -> None:
+        (arts / f"{name}.md").write_text(
+            f"---\ntitle: {name.title()} report\nsource: {source}\ndate: {date}\n---\n{text}\n",
+            encoding="utf-8")
+
+    article("alpha", "A.P.", "2025-01-01", "Zebra quagga okapi gathered near the river.")
+    article("beta", "Reuters", "2025-03-01", "Marmot beaver vole colonies spread north.")
+    engine = _Engine(project, in_place=False, fresh=fresh)
+    engine.build()
+    page = next(p for p in (project / "site" / "stories").glob("*/index.html")
+                if "Alpha report" in p.read_text(encoding="utf-8"))
+    assert "sources/a-p/" in page.read_text(encoding="utf-8")
+    article("gamma", "A P", "2025-03-02", "Marmot beaver vole colonies spread further north.")
+    engine.build()
+    assert "sources/a-p-2/" in page.read_text(encoding="utf-8")
+    assert snapshot(project / "site") == clean_build(project, tmp_path)
