@@ -5,6 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+
+def _reduce_by_fields(self: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a slotted dataclass as a call of its class with its field values: the
+    dataclass default (a Python __getstate__/__setstate__ pair that looks up its fields
+    each time) made caching a story's analysis 1.6x slower to write, 2.5x to read."""
+    return type(self), tuple([getattr(self, name) for name in self.__match_args__])
 
 
 @dataclass(slots=True)
@@ -27,6 +35,8 @@ class Article:
     meta: dict[str, object] = field(default_factory=dict)
     fingerprint: str = ""  # hash of the file's bytes and path: changes iff the article does
 
+    __reduce__ = _reduce_by_fields
+
     @property
     def text(self) -> str:
         """Plain text of the body: the text every evidence sentence is quoted from."""
@@ -43,6 +53,8 @@ class Evidence:
     article: str  # article id
     sentence: str  # verbatim sentence from the article's text
 
+    __reduce__ = _reduce_by_fields
+
 
 @dataclass(slots=True)
 class Value:
@@ -50,12 +62,16 @@ class Value:
     evidence: list[Evidence]
     note: str = ""  # e.g. the hedge or the attribution
 
+    __reduce__ = _reduce_by_fields
+
 
 @dataclass(slots=True)
 class Fact:
     text: str
     evidence: list[Evidence]
     sources: list[str]  # distinct outlets supporting it
+
+    __reduce__ = _reduce_by_fields
 
 
 @dataclass(slots=True)
@@ -65,6 +81,8 @@ class Difference:
     detail: str  # conflict | precision | spelling | wording | trimmed | contradiction | only ...
     values: list[Value]
     highlight: list[list[str]] = field(default_factory=list)  # per value: differing words
+
+    __reduce__ = _reduce_by_fields
 
 
 @dataclass
