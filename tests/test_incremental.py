@@ -169,9 +169,21 @@ def _files(folder: Path) -> dict[str, tuple[int, int]]:
             for p in folder.rglob("*") if p.is_file()}
 
 
-def test_an_edit_rewrites_only_the_cache_shards_it_touched(corpus: Path, tmp_path: Path) -> None:
+def test_an_edit_rewrites_only_the_cache_shards_it_touched(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new `digest build` process after one edit writes a few cache files, not the whole
-    cache again (which is what made one edit cost minutes at 100,000 articles)."""
+    cache again (which is what made one edit cost minutes at 100,000 articles); after a
+    change of settings it does not group the articles again."""
+    import digest.build
+
+    grouped: list[int] = []
+    real = digest.build.group_into_stories
+
+    def counting(articles, **kwargs):  # the real grouping, counted
+        grouped.append(1)
+        return real(articles, **kwargs)
+
+    monkeypatch.setattr(digest.build, "group_into_stories", counting)
     build(corpus)
     cache = corpus / ".digest-cache"
     before = _files(cache)
@@ -195,7 +207,9 @@ def test_an_edit_rewrites_only_the_cache_shards_it_touched(corpus: Path, tmp_pat
     engine.build()  # the whole pipeline again, nothing changed: no cache file is written
     assert _files(cache) == after
     (corpus / "digest.yaml").write_text("title: Renamed\n", encoding="utf-8")
+    grouped.clear()
     build(corpus)  # every page changes: a staged copy is swapped in
+    assert grouped == []  # the same articles, the same terms: the stored grouping
     assert (corpus / "site").stat().st_ino != site
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
