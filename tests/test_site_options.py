@@ -88,6 +88,10 @@ def test_editing_one_article_rewrites_only_the_pages_that_show_it(tmp_path: Path
     assert set(html) <= allowed, html
     # the story's other articles show only its title and counts: not rewritten
     assert not any(p.startswith("articles/") and "aljazeera" not in p for p in html)
+    # written in place (one story changed), with the search index made again beside it
+    assert (project / "site" / "pagefind" / "pagefind-ui.js").is_file()
+    assert not any(p.startswith("pagefind/") for p in again.removed_paths)
+    assert not list(project.glob(".site.*"))
 
 
 def test_outlets_whose_names_slug_alike_get_a_page_each(tmp_path: Path) -> None:
