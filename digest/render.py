@@ -370,9 +370,15 @@ def story_line(story: Story) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def stories_json(stories: list[Story], lines: list[bytes] | None = None) -> bytes:
-    """api/stories.json, one story per line (diffable); `lines`: their story_line()s."""
-    body = b",\n".join(lines if lines is not None else map(story_line, stories))
+def stories_json_chunks(lines: list[bytes]) -> list[bytes]:
+    """api/stories.json from its stories' lines, as chunks to write one after another
+    (it is about 40 KB a story: joined, a second copy of it all in memory)."""
     head = json.dumps(f"digest {__version__}").replace("<", "\\u003c").replace(
         ">", "\\u003e").replace("&", "\\u0026").encode("utf-8", "replace")
-    return b'{"generator": ' + head + b', "stories": [\n' + body + b'\n]}\n'
+    chunks = [b'{"generator": ' + head + b', "stories": [\n']
+    for n, line in enumerate(lines):
+        if n:
+            chunks.append(b",\n")
+        chunks.append(line)
+    chunks.append(b"\n]}\n")
+    return chunks

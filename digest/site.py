@@ -30,7 +30,7 @@ from digest.render import (
     safe_url,
     shorten,
     source_path,
-    stories_json,
+    stories_json_chunks,
     story_line,
     story_path,
 )
@@ -39,11 +39,14 @@ from digest.text import slugify
 FEED_ENTRIES = 50  # the newest stories in each Atom feed
 
 
+PageData = bytes | list[bytes]  # a file's bytes, or its bytes in chunks (a big file)
+
+
 @dataclass
 class PageSpec:
     path: str  # relative to site/
     key: str | None  # None: always render (cheap or global pages)
-    make: Callable[[], bytes]
+    make: Callable[[], PageData]
 
 
 # id(story) -> (story, its api line, its fingerprint); kept to the current build's stories
@@ -373,8 +376,8 @@ def _story_specs(renderer: Renderer, story: Story, card: dict[str, Any], outlets
     return specs
 
 
-def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], bytes]:
-    def make() -> bytes:
+def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], PageData]:
+    def make() -> PageData:
         return next(s for s in make_all() if s.path == path).make()
     return make
 
@@ -495,7 +498,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         return [hit.line if memo is not None and (hit := memo.get(keys.get(s.id)))
                 else _data_of(s)[1] for s in stories]
     yield PageSpec("api/stories.json", api.hexdigest(),
-                   lambda: stories_json(stories, api_lines()))
+                   lambda: stories_json_chunks(api_lines()))
     yield _fixed(Page(".nojekyll", b""))
     if cfg.cname:
         yield _fixed(Page("CNAME", (cfg.cname.strip() + "\n").encode()))
