@@ -398,21 +398,22 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         outlets = memo.outlets  # the same outlets: the caller says so
     else:
         outlets = Outlets(stories)
-    # each story's memo key; a quick rebuild's edited stories are never looked up (their
-    # analysis may be provisional) nor remembered: that is for the full build that follows
-    keys: dict[str, str | None] = {}
-    if memo is not None:
-        memo.outlets = outlets
-        keys = {s.id: memo.story_key(s, outlets) for s in stories
-                if only is None or s.id not in only}
-        if only is None:
-            memo.keep(keys.values())
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     # the index pages to write: all, or those listing a story of `only`
     shown = range(len(chunks)) if only is None else \
         sorted({n // per_page for n, s in enumerate(stories) if s.id in only})
     listed = stories if only is None else [s for n in shown for s in chunks[n]]
+    # the memo keys of the stories listed; a quick rebuild's edited stories are never
+    # looked up (their analysis may be provisional) nor remembered: that is for the full
+    # build that follows
+    keys: dict[str, str | None] = {}
+    if memo is not None:
+        memo.outlets = outlets
+        keys = {s.id: memo.story_key(s, outlets) for s in listed
+                if only is None or s.id not in only}
+        if only is None:
+            memo.keep(keys.values())
     hits = {s.id: memo.get(keys.get(s.id)) for s in listed} if memo is not None else {}
     cards = {s.id: hit.card if (hit := hits.get(s.id)) else story_card(s, outlets)
              for s in listed}
