@@ -131,8 +131,8 @@ def _load_cache(folder: Path, stage: str | None,
                 saved: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Every entry of a cache: the shard files of `folder` that load cleanly, are signed
     with this user's key and were written by this very code (`stage`). `saved`, when
-    given, is told what each shard file holds (a missing file: nothing; an unreadable one
-    is left out, so that the next save rewrites it)."""
+    given, is told what each shard file holds (`_tokens`; a missing file: nothing; an
+    unreadable one is left out, so that the next save rewrites it)."""
     key = _cache_key()
     if key is None:
         return {}
@@ -144,7 +144,7 @@ def _load_cache(folder: Path, stage: str | None,
             if part is not None:
                 entries.update(part)
                 if saved is not None:
-                    saved[n] = part
+                    saved[n] = _tokens(part)
     return entries
 
 
@@ -191,14 +191,23 @@ def _no_gc() -> Iterator[None]:
 CACHE_CHUNK = 100  # entries pickled at a time: a save can stop between two chunks
 
 
+def _tokens(entries: dict[str, Any]) -> dict[str, Any]:
+    """What a shard file is remembered by: each entry's string, or the id of its object.
+    No object is kept alive by it (a template change would otherwise hold every story's
+    old pages and API line in memory until the save). An id can be reused by a new object
+    once the old one is gone, which could leave an entry unsaved: harmless, because every
+    cache is keyed by content (same key, same value) except the parsed articles, whose
+    entries are checked against the file's stat when loaded."""
+    return {k: v if isinstance(v, str) else id(v) for k, v in entries.items()}
+
+
 def _same(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """Whether a shard's entries are the very ones its file holds (the same objects, or
     equal strings): then it need not be written again."""
     if old is None or len(old) != len(new):
         return False
     for k, v in new.items():
-        was = old.get(k, _MISSING)
-        if was is not v and not (isinstance(v, str) and was == v):
+        if old.get(k, _MISSING) != (v if isinstance(v, str) else id(v)):
             return False
     return True
 
@@ -235,7 +244,7 @@ def _save_cache(folder: Path, entries: dict[str, Any], stage: str | None,
             elif not _write_shard(path, part, key, version, f"{folder.name}/{n}", cancel):
                 return False
             if saved is not None:
-                saved[n] = part
+                saved[n] = _tokens(part)
         return True
     except OSError as exc:  # a cache we cannot write only costs speed next time
         print(f"warning: cannot write cache {folder} ({exc.strerror})", file=sys.stderr)
