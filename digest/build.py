@@ -70,6 +70,7 @@ from digest.model import Article, Problem, Story
 from digest.render import Renderer
 from digest.search import SearchIndex
 from digest.site import PageData, PageMemo, PageSpec, site_pages
+from digest.storyids import StoryLock, assign_story_ids, format_lock, read_lock, save_lock
 from digest.text import slugify
 
 PARALLEL_MIN_STORIES = 64  # below this a process pool costs more than it saves
@@ -486,23 +487,21 @@ def _story(sid: str, members: list[Article], analysis: StoryAnalysis, note: dict
 
 
 def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
-                 notes: dict[str, dict], memo: StoryMemo | None = None) -> list[Story]:
-    """Stories from groups and their analyses, newest first.
+                 notes: dict[str, dict], memo: StoryMemo | None = None,
+                 ids: list[str] | None = None) -> list[Story]:
+    """Stories from groups and their analyses, newest first. `ids`: each group's story id
+    (storyids.assign_story_ids, from content/stories.lock); without it, the ids a digest
+    with no lock would get.
 
     With `memo` (the dev server's), a story whose id, article objects, analysis object and
     note are the very ones of the previous build is the previous Story object, so that
     what the site derived from it (cards, page keys: site.PageMemo) is reused.
     """
+    if ids is None:
+        ids = assign_story_ids(groups, StoryLock())[0]
     stories: list[Story] = []
-    used: set[str] = set()
     fresh: StoryMemo = {}
-    for members, analysis in zip(groups, analyses, strict=True):
-        # a pinned id wins (whichever member carries it); else the first report's id
-        sid = next((a.story for a in members if a.story), None) or members[0].id
-        base, n = sid, 2
-        while sid in used:  # a pinned id that equals an unpinned story's article id
-            sid, n = f"{base}-{n}", n + 1
-        used.add(sid)
+    for sid, members, analysis in zip(ids, groups, analyses, strict=True):
         fresh[sid] = _story(sid, members, analysis, notes.get(sid), memo)
         stories.append(fresh[sid][1])
     if memo is not None:
@@ -767,8 +766,12 @@ class Builder:
 
     def __init__(self, root: Path, base_url: str | None = None, in_place: bool = False,
                  use_cache: bool = True, progress: Progress | None = None,
-                 defer: bool = False):
+                 defer: bool = False, record_ids: bool = True):
         self.root = root
+        # write content/stories.lock when the ids it records change: `digest build` does,
+        # `digest serve` does not (its builds are previews; docs/STABLE_URLS.md)
+        self.record_ids = record_ids
+        self.lock = StoryLock()  # the last build's story ids, merged and removed stories
         self.progress = progress
         self.base_url = base_url
         self.in_place = in_place
@@ -854,6 +857,7 @@ class Builder:
             if done is not None:
                 done.timings = {"check": time.perf_counter() - t0}
                 return done
+        lock, lock_bytes = read_lock(cfg.content, cfg.root)  # LockError: nothing is built
         renderer, global_key = self._renderer_for(cfg)
         paths = self._cache_paths(cfg)
         if not self.use_cache:
@@ -874,9 +878,14 @@ class Builder:
         groups = self._group(cfg, articles, terms, caches["groups"])
         t2 = time.perf_counter()
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
-        result.stories = make_stories(groups, analyses, notes, self._stories)
+        ids, self.lock = assign_story_ids(groups, lock)
+        result.stories = make_stories(groups, analyses, notes, self._stories, ids)
         t3 = time.perf_counter()
         stats = self._write(cfg, renderer, global_key, result.stories, caches, write_lock)
+        new_lock = format_lock(self.lock)
+        if self.record_ids and new_lock != lock_bytes and (lock_bytes or self.lock.stories):
+            save_lock(cfg.content, new_lock)  # after the site: it records what was published
+            inputs = _inputs_state(cfg) if inputs is not None else None
         t4 = time.perf_counter()
         self._cfg = cfg
         if not result.errors and self.in_place:  # quick() answers in-place builds only
@@ -909,7 +918,9 @@ class Builder:
                caches: dict[str, dict[str, Any]], write_lock: WriteLock | None = None
                ) -> _WriteStats:
         self._pages.scope = global_key
-        specs = _counting(site_pages(cfg, renderer, stories, self._pages), self.progress)
+        specs = _counting(site_pages(cfg, renderer, stories, self._pages,
+                                     aliases=self.lock.aliases, removed=self.lock.removed),
+                          self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         search = SearchIndex(cfg, use_cache=self.use_cache)
         postprocess = search.deferred() if self.defer else search

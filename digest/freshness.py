@@ -27,6 +27,7 @@ from typing import Any
 from digest import __version__
 from digest.config import Config, default_theme_dir, load_config
 from digest.model import Article, Problem, Story
+from digest.storyids import LOCK_NAME
 
 CACHE_FORMAT = 1
 # A file modified this recently (ns) is not trusted by its stat: file times are coarse, so
@@ -136,9 +137,10 @@ def recover_interrupted(output: Path) -> None:
 STATE_FILE = "state.json"
 
 
-def _tree_state(folder: Path, h: Any, since_ns: int | None) -> bool:
+def _tree_state(folder: Path, h: Any, since_ns: int | None, skip: str | None = None) -> bool:
     """Feed every file's (path, inode, size, mtime) under folder into h; False if a file
-    was modified after since_ns (too recent to trust its time: see ParsedArticle.fresh)."""
+    was modified after since_ns (too recent to trust its time: see ParsedArticle.fresh).
+    `skip`: a file (its path) left out."""
     settled = True
     seen: set[tuple[int, int]] = set()
     for dirpath, dirs, files in os.walk(folder, followlinks=True):
@@ -153,6 +155,8 @@ def _tree_state(folder: Path, h: Any, since_ns: int | None) -> bool:
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(dirpath, name)
+            if path == skip:
+                continue
             try:
                 st = os.stat(path)
             except OSError:
@@ -175,8 +179,16 @@ def _inputs_state(cfg: Config) -> str | None:
         return None
     h.update(theme.encode())
     h.update(_library_versions().encode())
-    if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS):
+    # content/stories.lock by its bytes: a build writes it (storyids), and its state after
+    # that build must count as the one it was built from
+    lock = os.path.join(cfg.content, LOCK_NAME)
+    if not _tree_state(cfg.content, h, time.time_ns() - RACY_NS, skip=lock):
         return None
+    try:
+        with open(lock, "rb") as fh:
+            h.update(b"lock\0" + hashlib.sha256(fh.read()).digest())
+    except OSError:
+        h.update(b"no lock\0")
     return h.hexdigest()
 
 

@@ -26,11 +26,10 @@ No all-pairs step: the cost grows with articles x candidates, and candidates are
 the window, by the index (only each article's TOP_TERMS best terms are posted and looked
 up) and by MAX_CANDIDATES.
 
-A story's id is its founding article's id (earliest date, then id), so it does not change
-when later reports join. It does change if an article dated *earlier* than the founding one
-arrives later and joins: ids are computed without state, from the articles alone, and no
-stateless rule can keep an id when the set's first member changes. `story: <id>` in an
-article's front matter pins it to a story, and is the way to keep a URL for good.
+Grouping is stateless: it makes groups, not ids. A group's story id comes from
+digest/storyids.py, which keeps every published id in content/stories.lock (an earlier
+report, a merge or a split does not move a URL). `story: <id>` in an article's front
+matter pins it to a story.
 """
 
 from __future__ import annotations

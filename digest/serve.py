@@ -224,7 +224,8 @@ class LiveServer:
         # writes, so they never see a half-updated site.
         # Deferred: the search index and the disk caches are brought up to date once the
         # pages have reloaded and no change is waiting (_rebuild_loop), never before.
-        self.builder = Builder(self.root, base_url=self.url, in_place=in_place, defer=True)
+        self.builder = Builder(self.root, base_url=self.url, in_place=in_place, defer=True,
+                               record_ids=False)  # previews: content/stories.lock is left alone
         self.watcher = ProjectWatcher(WatchPaths.from_config(self.cfg), self.debouncer.add,
                                       poll=poll, poll_interval=poll_interval)
         self._thread: threading.Thread | None = None

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from collections import UserDict
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -383,9 +383,15 @@ def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], Pag
 
 
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
-               memo: PageMemo | None = None, only: Set[str] | None = None
+               memo: PageMemo | None = None, only: Set[str] | None = None,
+               aliases: Mapping[str, str] | None = None, removed: Iterable[str] = ()
                ) -> Iterator[PageSpec]:
     """Every output file of the site, in a deterministic order.
+
+    `aliases` (merged story id -> the id it lives on as) and `removed` (ids of published
+    stories with no article left; see digest/storyids.py) keep those stories' URLs
+    answering: a redirect page, a "removed" page. Neither is in the sitemap, the feeds,
+    the index or the API.
 
     `only` (story ids; the dev server's provisional rebuild of edited stories): just the
     story and article pages of those stories and the index pages that list them (the
@@ -449,6 +455,14 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
 
     if only is not None:
         return
+    titles = {s.id: s.title for s in stories}
+    for sid in sorted(aliases or {}):
+        target = (aliases or {})[sid]
+        yield _spec(renderer, "moved.html", f"stories/{sid}/index.html",
+                    target=f"stories/{target}/",
+                    target_title=titles.get(target, "a story that was removed"))
+    for sid in sorted(removed):
+        yield _spec(renderer, "removed.html", f"stories/{sid}/index.html")
     by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
     for s in stories:
         for src in s.sources:
