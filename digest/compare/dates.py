@@ -115,7 +115,7 @@ def _month_of(text: str) -> int | None:
     return None
 
 
-def _resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
+def resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
     """The date a weekday names, seen from the publication date (forwards if planned)."""
     clause = _CLAUSE.split(text[:start])[-1]
     before = text[max(0, start - 12):start].lower()
@@ -168,7 +168,7 @@ def extract_dates(s: Sentence) -> list[DateMention]:
         elif m.group("wd"):
             if pub is None:
                 continue
-            d = _resolve_weekday(pub, WEEKDAYS[m.group("wd").lower()], text, m.start())
+            d = resolve_weekday(pub, WEEKDAYS[m.group("wd").lower()], text, m.start())
             year, month, day = d.year, d.month, d.day
         elif m.group("rel"):
             if pub is None:
