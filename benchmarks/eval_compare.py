@@ -35,6 +35,7 @@ Usage:
     python benchmarks/eval_compare.py                 # build and score
     python benchmarks/eval_compare.py --show-misses   # plus what was missed / unmatched
     python benchmarks/eval_compare.py --set eval2     # the second set (tests/eval2/)
+    python benchmarks/eval_compare.py --gold-groups   # differences on the true grouping
     python benchmarks/eval_compare.py --json          # figures as JSON
     python benchmarks/eval_compare.py --stories-json path/to/stories.json   # score a file
     python benchmarks/eval_compare.py --check         # validate the evaluation set itself
@@ -437,15 +438,30 @@ def default_python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
+def pin_to_story(text: str, story: str) -> str:
+    """An article's text with `story: <id>` added to its front matter."""
+    return re.sub(r"\A---\s*\n", lambda m: f"{m.group(0)}story: {story}\n", text, count=1)
+
+
 def run_build(
-    articles_dir: Path, python: str, timeout: float, keep: bool
+    articles_dir: Path, python: str, timeout: float, keep: bool,
+    pins: dict[str, str] | None = None,
 ) -> tuple[dict | None, str, Path]:
-    """Build a temporary project from the eval articles; return (stories doc, error, dir)."""
+    """Build a temporary project from the eval articles; return (stories doc, error, dir).
+
+    `pins` (article id -> story id) pins copies of the articles to stories, so that
+    differences can be scored on the true grouping (--gold-groups); the set is not changed.
+    """
     root = Path(tempfile.mkdtemp(prefix="digest-eval-"))
     content = root / "content" / "articles"
     content.mkdir(parents=True)
     for path in articles_dir.glob("*.md"):
-        shutil.copy2(path, content / path.name)
+        if pins and path.stem in pins:
+            text = path.read_text(encoding="utf-8")
+            (content / path.name).write_text(pin_to_story(text, pins[path.stem]),
+                                             encoding="utf-8")
+        else:
+            shutil.copy2(path, content / path.name)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     cmd = [python, "-m", "digest", "build", "--root", str(root)]
@@ -629,6 +645,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--python", default=default_python(), help="interpreter that runs digest")
     ap.add_argument("--timeout", type=float, default=900.0, help="build timeout in seconds")
     ap.add_argument("--keep", action="store_true", help="keep the temporary project")
+    ap.add_argument("--gold-groups", action="store_true",
+                    help="pin the articles to their true stories: differences are scored "
+                         "on the true grouping (the grouping figures are then 1.0)")
     args = ap.parse_args(argv)
     folder = EVAL_SETS[args.set]
     args.articles = args.articles or folder / "articles"
@@ -649,7 +668,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             doc = json.loads(args.stories_json.read_text(encoding="utf-8"))
             error = ""
         else:
-            doc, error, root = run_build(args.articles, args.python, args.timeout, args.keep)
+            pins = None
+            if args.gold_groups:  # each article pinned to its true story's first article
+                pins = {aid: sorted(ids)[0] for ids in (expected.get("stories") or {}).values()
+                        for aid in ids}
+            doc, error, root = run_build(args.articles, args.python, args.timeout, args.keep,
+                                         pins)
             if args.keep:
                 print(f"temporary project kept at {root}", file=sys.stderr)
         if doc is None:

@@ -666,3 +666,31 @@ def test_near_miss_parts_of_two_different_events() -> None:
     b = art("b", "Paper B", "In 2021, 18 people were killed and 200 injured when two trains "
             "collided in a southern province.")
     assert diffs([a, b], "number") == []
+
+
+def test_a_letter_added_or_dropped_is_one_name_in_one_context() -> None:
+    """Kyiv / Kiev and Klitschko / Klichko (Ukrainian and Russian transliteration) are one
+    name each; the outlets write about the same strike in the same words."""
+    a = art("a", "Wire A", "Russia attacked Kyiv overnight with drones and missiles, damaging a "
+            "heating plant, Mayor Vitali Klitschko said.\n\nParts of Kyiv were left without "
+            "heating after the strike on the heating plant.")
+    b = art("b", "Agency B", "Russian forces struck energy facilities in Kiev overnight with "
+            "drones and missiles, and a heating plant was damaged, Mayor Vitali Klichko said."
+            "\n\nParts of Kiev were left without heating after the strike.")
+    got = sorted(sorted(values(d)) for d in diffs([a, b], "name"))
+    assert got == [["Kiev", "Kyiv"], ["Vitali Klichko", "Vitali Klitschko"]]
+
+
+def test_near_miss_names_a_letter_apart_in_other_contexts_and_plurals() -> None:
+    a = art("a", "Wire A", "Coach Marin said the team would train in Lyon before the final "
+            "against the Authority's own club, the Port Authority side.")
+    b = art("b", "Paper B", "Farmers near Marino harvested grapes early this year as the heat "
+            "ripened the vines, and the local authorities said the Authorities' report was due.")
+    assert diffs([a, b], "name") == []
+
+
+def test_near_miss_launched_and_shot_down_are_two_counts() -> None:
+    a = art("a", "Wire A", "Russia launched 430 drones at Ukraine overnight, the air force said.")
+    b = art("b", "Paper B", "Air defences shot down or suppressed 402 drones overnight, the air "
+            "force said.")
+    assert diffs([a, b], "number") == []

@@ -425,33 +425,46 @@ OPPOSED = [
      {"release", "released", "releasing", "free", "freed", "freeing"}),
     ({"win", "won", "wins", "winning", "gain", "gained", "gaining"},
      {"lose", "lost", "loses", "losing"}),
+    ({"launch", "launched", "launches", "launching", "sent"},
+     {"shot", "downed", "intercepted", "destroyed", "suppressed", "neutralised",
+      "neutralized"}),
 ]
-_ACTION_SIDE = {w: (i, side) for i, pair in enumerate(OPPOSED)
-                for side, words in enumerate(pair) for w in words}
+_ACTION_SIDES: dict[str, set[tuple[int, int]]] = {}
+for _i, _pair in enumerate(OPPOSED):
+    for _side, _words in enumerate(_pair):
+        for _w in _words | ({"fired", "fire"} if (_i, _side) == (4, 0) else set()):
+            _ACTION_SIDES.setdefault(_w, set()).add((_i, _side))
 
 
-def _action(m: Mention) -> tuple[int, int] | None:
-    """Which side of an OPPOSED pair the verb before the figure is on, if any."""
+def _action(m: Mention) -> set[tuple[int, int]]:
+    """The sides of OPPOSED pairs the verb before the figure is on ("fired" is on two)."""
     words = [fold(w.strip(".,;:\"'“”‘’()")) for w in m.sentence.text[:m.start].split()[-4:]]
     for w in reversed(words):
-        if w in _ACTION_SIDE:
-            return _ACTION_SIDE[w]
-    return None
+        if w in _ACTION_SIDES:
+            return _ACTION_SIDES[w]
+    return set()
+
+
+def _opposed(a: Mention, b: Mention) -> bool:
+    sides_a, sides_b = _action(a), _action(b)
+    return any(i == j and s != t for i, s in sides_a for j, t in sides_b)
 
 
 def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
     if a.unit != b.unit or a.sentence.source == b.sentence.source:
         return False
-    act_a, act_b = _action(a), _action(b)
-    if act_a and act_b and act_a[0] == act_b[0] and act_a[1] != act_b[1]:
+    if _opposed(a, b):
         return False  # "hired 1,200 workers" / "laid off 1,500 workers"
     ctx = state.stem_similarity(a.context, b.context)
     big, small = max(a.value, b.value), min(a.value, b.value)
     close = small > 0 and big / small <= CLOSE_RATIO
     if a.value == b.value:
         return ctx >= 0.12 or bool(a.local & b.local)
+    if not close or a.unit in CHANGING:
+        if _later_report(state, a, b, ctx):
+            return True  # a toll reported again later ("34" on Monday, "54" on Tuesday)
     if not close:
-        return _later_report(state, a, b, ctx)
+        return False
     if small >= 100:
         return ctx >= 0.12 or len(a.local & b.local) >= 2
     if small >= 20:
@@ -671,6 +684,7 @@ def development_note(order: list[tuple[ReportTime, list[Mention]]]) -> str:
 
 # ---------------------------------------------------------------- parts of a whole
 
+PARTS_WITHIN = 36 * 60  # minutes: a total and parts reported further apart are two times
 ROLE_WORDS = {"dead": "killed", "wounded": "wounded", "missing": "missing"}
 TOTAL_WORDS = {"casualties": "killed or wounded", "dead or missing": "dead or missing"}
 _PART_GAP = re.compile(r"[^.;:]{0,90}")
@@ -756,18 +770,25 @@ def _parts_groups(state: StoryState, mentions: list[Mention]
         return frozenset().union(*(m.local for m in x.parts)) if isinstance(x, PartSum) \
             else x.local
 
+    def apart(x: PartSum | Mention, y: PartSum | Mention) -> float:
+        """Minutes between two reports (0 when either has no date)."""
+        tx = report_time(x.parts[0] if isinstance(x, PartSum) else x)
+        ty = report_time(y.parts[0] if isinstance(y, PartSum) else y)
+        return abs(tx.stamp - ty.stamp) if tx and ty else 0.0
+
     def links() -> Iterator[tuple[int, int]]:
-        for i, x in enumerate(items):
-            for j in range(i + 1, len(items)):
-                y = items[j]
-                if x.unit != y.unit or x.sentence.source == y.sentence.source:
-                    continue
-                if isinstance(x, PartSum) and isinstance(y, PartSum):
-                    continue  # two sets of parts are compared part by part, as counts
-                if not _close(x.value, y.value):
-                    continue
-                if state.stem_similarity(context(x), context(y)) >= 0.12 or \
-                        local(x) & local(y):
+        # a total is linked with the parts reported nearest to it, and with any reported
+        # within PARTS_WITHIN: parts given day after day are a development of the parts
+        for j, y in enumerate(items):
+            if not isinstance(y, Mention):
+                continue
+            near = [(apart(x, y), i) for i, x in enumerate(items)
+                    if isinstance(x, PartSum) and x.unit == y.unit
+                    and x.sentence.source != y.sentence.source and _close(x.value, y.value)
+                    and (state.stem_similarity(context(x), context(y)) >= 0.12
+                         or local(x) & local(y))]
+            for gap, i in near:
+                if gap <= PARTS_WITHIN or gap == min(near)[0]:
                     yield i, j
 
     out = []
