@@ -694,3 +694,15 @@ def test_near_miss_launched_and_shot_down_are_two_counts() -> None:
     b = art("b", "Paper B", "Air defences shot down or suppressed 402 drones overnight, the air "
             "force said.")
     assert diffs([a, b], "number") == []
+
+
+def test_near_miss_shares_of_different_wholes() -> None:
+    """Two figures of one sentence are two quantities, and a share of the vote is not the
+    turnout: nothing links 44.1% of the vote with 80% of ballots counted or 51.9% turnout."""
+    a = art("a", "Wire A", "The ruling party led the parliamentary election with 44.1% of the "
+            "vote after about 80% of ballots had been counted, the electoral commission said.")
+    b = art("b", "Paper B", "Turnout in the parliamentary election was 51.9%, the electoral "
+            "commission said, and the ruling party had 50.2% of the vote with 99.5% of "
+            "ballots counted.")
+    got = sorted(sorted(values(d)) for d in diffs([a, b], "number"))
+    assert got == [["44.1%", "50.2%"], ["99.5%", "about 80%"]]

@@ -33,7 +33,7 @@ Two more shapes of one quantity:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -450,9 +450,31 @@ def _opposed(a: Mention, b: Mention) -> bool:
     return any(i == j and s != t for i, s in sides_a for j, t in sides_b)
 
 
+_OF_WHAT = re.compile(r"\s*(?:per\s*cent|percent)?\s+of\s+(?:the\s+|all\s+)?([A-Za-z]+)")
+
+
+def _share_of(m: Mention) -> str:
+    """What a percentage is a share of: "50.2% of the vote" (vote), "80% of ballots"
+    (ballot), "Turnout was 51.9%" (turnout); "" when nothing says."""
+    text = m.sentence.text
+    after = _OF_WHAT.match(text[m.end:])
+    if after:
+        return stem(fold(after.group(1)))
+    for w in reversed(text[:m.start].split()[-4:]):
+        f = fold(w.strip(".,;:\"'“”‘’()"))
+        if f and f not in _STOP_NP and f not in HEDGES and f not in ("was", "is", "were",
+                                                                    "had", "has", "stood"):
+            return stem(f)
+    return ""
+
+
 def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
     if a.unit != b.unit or a.sentence.source == b.sentence.source:
         return False
+    if a.unit == "%" and a.value != b.value:
+        share_a, share_b = _share_of(a), _share_of(b)
+        if share_a and share_b and share_a != share_b:
+            return False  # "50.2% of the vote" / "turnout was 51.9%"
     if _opposed(a, b):
         return False  # "hired 1,200 workers" / "laid off 1,500 workers"
     ctx = state.stem_similarity(a.context, b.context)
@@ -494,9 +516,14 @@ def _later_report(state: StoryState, a: Mention, b: Mention, ctx: float) -> bool
     return ctx >= 0.15 and bool(a.local & b.local)
 
 
-def clusters(n: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """The connected groups of items 0..n-1 under `links` (union-find), in item order."""
+def clusters(n: int, links: Iterable[tuple[int, int]],
+             apart: Sequence[object] | None = None) -> list[list[int]]:
+    """The connected groups of items 0..n-1 under `links` (union-find), in item order.
+
+    With `apart` (a key per item), two items of one key never end in one group: a link
+    that would join them is skipped, so links should come best first."""
     parent = list(range(n))
+    keys: list[set[object]] = [{apart[i]} if apart is not None else set() for i in range(n)]
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -505,7 +532,11 @@ def clusters(n: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
         return x
 
     for x, y in links:
-        parent[find(x)] = find(y)
+        rx, ry = find(x), find(y)
+        if rx == ry or keys[rx] & keys[ry]:
+            continue
+        parent[rx] = ry
+        keys[ry] |= keys[rx]
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
@@ -517,15 +548,25 @@ def _groups(state: StoryState, mentions: list[Mention]) -> list[list[Mention]]:
     for i, m in enumerate(mentions):
         by_unit.setdefault(m.unit, []).append(i)
 
-    def links() -> Iterator[tuple[int, int]]:
+    def links() -> list[tuple[int, int]]:
+        """Linked pairs, the closest first: two figures of one sentence are never one
+        quantity ("44.1% of the vote after about 80% of ballots had been counted"), so a
+        weaker link that would join them is skipped."""
+        scored = []
         for idxs in by_unit.values():
             idxs = idxs[:MAX_MENTIONS_PER_UNIT]
             for x in range(len(idxs)):
                 for y in range(x + 1, len(idxs)):
-                    if _linked(state, mentions[idxs[x]], mentions[idxs[y]]):
-                        yield idxs[x], idxs[y]
+                    a, b = mentions[idxs[x]], mentions[idxs[y]]
+                    if _linked(state, a, b):
+                        score = state.stem_similarity(a.context, b.context) + \
+                            0.05 * len(a.local & b.local) + (a.value == b.value)
+                        scored.append((-score, idxs[x], idxs[y]))
+        return [(x, y) for _s, x, y in sorted(scored)]
 
-    groups = [[mentions[i] for i in g] for g in clusters(len(mentions), links())]
+    sentence_of = [m.sentence.index for m in mentions]
+    groups = [[mentions[i] for i in g]
+              for g in clusters(len(mentions), links(), sentence_of)]
     return [g for g in groups if len({m.sentence.source for m in g}) >= 2]
 
 
@@ -550,6 +591,7 @@ _CHANGE = re.compile(r"\b(?:rose|risen|rises|climb\w*|increas\w*|jump\w*|grew|gr
 _EARLIER = re.compile(r"\b(?:earlier|previously|initially|previous|had put|first put)\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 SAME_TIME = 6 * 60  # reports within six hours are of one time
+CHANGE_NEAR = 70  # characters either side of a figure where a word of change counts
 
 
 def _clock(value: object) -> int | None:
@@ -615,7 +657,7 @@ def _change_near(m: Mention) -> bool:
     """A word of change next to the figure: "had burned more than 5,000 hectares", "9,000
     hectares have burned", "rose to 54"."""
     text = m.sentence.text
-    return bool(_CHANGE.search(text[max(0, m.start - 50):m.end + 50]))
+    return bool(_CHANGE.search(text[max(0, m.start - CHANGE_NEAR):m.end + CHANGE_NEAR]))
 
 
 def _changing(group: list[Mention]) -> bool:
