@@ -706,3 +706,14 @@ def test_near_miss_shares_of_different_wholes() -> None:
             "ballots counted.")
     got = sorted(sorted(values(d)) for d in diffs([a, b], "number"))
     assert got == [["44.1%", "50.2%"], ["99.5%", "about 80%"]]
+
+
+def test_near_miss_the_day_a_toll_stood_is_no_event_date() -> None:
+    """"The death toll from Wednesday's quake rose to 2,053 on Thursday" dates the figure,
+    not the quake: no date difference with "the quake struck on Wednesday"."""
+    a = art("a", "Wire A", "A strong earthquake struck the western province on Wednesday, "
+            "killing hundreds of people in mountain villages.", day="2026-10-07")
+    b = art("b", "Paper B", "The death toll from Wednesday's earthquake in the western "
+            "province rose to 2,053 on Thursday, killing people in mountain villages.",
+            day="2026-10-08")
+    assert diffs([a, b], "date") == []
