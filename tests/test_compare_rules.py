@@ -717,3 +717,16 @@ def test_near_miss_the_day_a_toll_stood_is_no_event_date() -> None:
             "province rose to 2,053 on Thursday, killing people in mountain villages.",
             day="2026-10-08")
     assert diffs([a, b], "date") == []
+
+
+def test_one_quake_measured_twice_and_passengers_counted_as_people() -> None:
+    a = art("a", "Wire A", "A magnitude 6.3 earthquake struck the western province on "
+            "Wednesday. The ferry carrying about 200 passengers capsized off the island.")
+    b = art("b", "Paper B", "The magnitude 6.2 quake struck the western province on "
+            "Wednesday. The ferry was carrying at least 260 people when it capsized off the "
+            "island.")
+    c = art("c", "Daily C", "A magnitude 5.2 earthquake struck the western province in 2019.")
+    got = {d.topic: (d.detail, values(d)) for d in diffs([a, b], "number")}
+    assert got == {"number of magnitude": ("conflict", ["6.2", "6.3"]),
+                   "number of people": ("conflict", ["about 200", "at least 260"])}
+    assert diffs([a, c], "number") == []  # 6.3 and 5.2: two quakes

@@ -100,7 +100,8 @@ UNIT_KEYS = {
     "deputies": "lawmaker", "mp": "lawmaker", "mps": "lawmaker", "senator": "lawmaker",
     "person": "people", "persons": "people", "people": "people", "others": "people",
     "other": "people", "resident": "people", "residents": "people", "civilian": "people",
-    "civilians": "people", "individuals": "people",
+    "civilians": "people", "individuals": "people", "passenger": "people",
+    "passengers": "people", "patient": "people", "patients": "people",
 }
 # people counted by what happened to them
 ROLES = [
@@ -477,6 +478,8 @@ def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
             return False  # "50.2% of the vote" / "turnout was 51.9%"
     if _opposed(a, b):
         return False  # "hired 1,200 workers" / "laid off 1,500 workers"
+    if a.value != b.value and _recalled(a) != _recalled(b):
+        return False  # "a magnitude 5.2 quake struck in 2019" is another quake
     ctx = state.stem_similarity(a.context, b.context)
     big, small = max(a.value, b.value), min(a.value, b.value)
     close = small > 0 and big / small <= CLOSE_RATIO
@@ -491,13 +494,15 @@ def _linked(state: StoryState, a: Mention, b: Mention) -> bool:
         return ctx >= 0.12 or len(a.local & b.local) >= 2
     if small >= 20:
         return ctx >= 0.15 and bool(a.local & b.local)
-    if a.unit in TOLL_UNITS:
-        return ctx >= 0.15 or bool(a.local & b.local)  # a story has one toll of its own
+    if a.unit in TOLL_UNITS or (a.unit == "magnitude" and big - small <= MAGNITUDE_SPREAD):
+        # a story has one toll, and one quake, of its own (agencies differ by a few tenths)
+        return ctx >= 0.15 or bool(a.local & b.local)
     # small counts ("two" vs "three") are everywhere: the sentences must be about one thing
     return ctx >= 0.3 and state.stem_similarity(a.local, b.local) >= 0.3
 
 
 FAR_RATIO = 10.0
+MAGNITUDE_SPREAD = 0.3  # 6.3 / 6.2 is one quake measured twice; 6.4 / 5.2 two quakes
 
 
 def _later_report(state: StoryState, a: Mention, b: Mention, ctx: float) -> bool:
