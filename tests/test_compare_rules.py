@@ -730,3 +730,21 @@ def test_one_quake_measured_twice_and_passengers_counted_as_people() -> None:
     assert got == {"number of magnitude": ("conflict", ["6.2", "6.3"]),
                    "number of people": ("conflict", ["about 200", "at least 260"])}
     assert diffs([a, c], "number") == []  # 6.3 and 5.2: two quakes
+
+
+def test_a_translated_remark_of_one_named_speaker_is_one_quote() -> None:
+    a = art("a", "Wire A", '"The next hours will be critical," fire brigade spokesman Yiannis '
+            "Artopios told state television about the wildfire on the island.")
+    b = art("b", "Paper B", '"The coming hours are decisive," fire service spokesman Giannis '
+            "Artopios said in a briefing on the wildfire on the island.")
+    [d] = diffs([a, b], "quote")
+    assert sorted(values(d)) == ["The coming hours are decisive,",
+                                 "The next hours will be critical,"]
+
+
+def test_near_miss_two_remarks_of_one_speaker_sharing_a_word() -> None:
+    a = art("a", "Wire A", '"The fire front is moving south towards the villages," fire '
+            "brigade spokesman Yiannis Artopios said on the island.")
+    b = art("b", "Paper B", '"All the villages have been evacuated safely," fire service '
+            "spokesman Yiannis Artopios said on the island.")
+    assert diffs([a, b], "quote") == []
