@@ -748,3 +748,17 @@ def test_near_miss_two_remarks_of_one_speaker_sharing_a_word() -> None:
     b = art("b", "Paper B", '"All the villages have been evacuated safely," fire service '
             "spokesman Yiannis Artopios said on the island.")
     assert diffs([a, b], "quote") == []
+
+
+def test_a_hedged_figure_between_two_firm_ones_is_no_turn() -> None:
+    a = timed("a", "Wire A", "The quake in the western province killed at least 320 people, "
+              "officials said.", "2026-10-07", "14:20")
+    b = timed("b", "Paper B", "The death toll from the quake in the western province rose to "
+              "2,053, the disaster ministry said.", "2026-10-08", "09:05")
+    c = timed("c", "Daily C", "More than 2,000 people have been killed by the quake in the "
+              "western province, the government says.", "2026-10-08", "16:40")
+    d_ = timed("d", "Agency D", "The number of people killed in the quake in the western "
+               "province has risen to 2,445, the ministry says.", "2026-10-09", "07:30")
+    [d] = diffs([a, b, c, d_], "number")
+    assert values(d) == ["at least 320", "2,053", "More than 2,000", "2,445"]
+    assert d.note == "rose from at least 320 to 2,445 between Oct 7 and Oct 9"

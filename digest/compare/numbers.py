@@ -716,10 +716,12 @@ def _short_day(d: date) -> str:
 
 def development_note(order: list[tuple[ReportTime, list[Mention]]]) -> str:
     """ "rose from 320 to 2,445 between Oct 7 and Oct 9" """
-    values = [ms[0].value for _t, ms in order]
-    if all(x <= y for x, y in zip(values, values[1:], strict=False)):
+    # a hedged figure next to a firm one ("more than 2,000" after "2,053") is no turn
+    ms = [min(group, key=lambda m: (m.hedge != "", m.surface)) for _t, group in order]
+    steps = list(zip(ms, ms[1:], strict=False))
+    if ms[0].value < ms[-1].value and all(y.interval[1] >= x.value for x, y in steps):
         verb = "rose"
-    elif all(x >= y for x, y in zip(values, values[1:], strict=False)):
+    elif ms[0].value > ms[-1].value and all(y.interval[0] <= x.value for x, y in steps):
         verb = "fell"
     else:
         verb = "changed"
