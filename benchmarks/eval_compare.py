@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Measure digest's story grouping and difference detection against the evaluation set.
 
-The evaluation set is tests/eval/: invented articles (articles/*.md), the true grouping and
-the planted differences (expected.yaml), and reported differences a human accepted although
-they were not planted (judged.yaml).
+The evaluation sets are tests/eval/ (written next to the rules) and tests/eval2/ (written
+after them, frozen before the rules changed; ``--set eval2``): articles (articles/*.md), the
+true grouping and the annotated differences (expected.yaml), and reported differences a
+human accepted although they were not annotated (judged.yaml).
 
 By default the script copies the articles into a temporary project (content/articles/), runs
 ``python -m digest build --root DIR`` and scores DIR/site/api/stories.json. It prints:
@@ -22,11 +23,19 @@ quotes and apostrophes are straightened and whitespace collapsed before comparin
 diacritics are kept ("Erdogan" does not match "Erdoğan"). not_differences are matched on
 reported value texts only (not evidence sentences), restricted to their kind(s).
 
+Two optional keys of an annotated difference ask how it is shown, and count for recall
+only (a real difference shown the wrong way is still no false alarm): ``detail`` (a string
+or a list: the reported difference's detail must be one of them, e.g. "updated" for a
+figure that changed between reports) and ``parts: true`` (some reported value must list
+the parts it sums: ``"parts"`` in stories.json).
+
 This is a measurement, not a test: it always exits 0.
 
 Usage:
     python benchmarks/eval_compare.py                 # build and score
     python benchmarks/eval_compare.py --show-misses   # plus what was missed / unmatched
+    python benchmarks/eval_compare.py --set eval2     # the second set (tests/eval2/)
+    python benchmarks/eval_compare.py --gold-groups   # differences on the true grouping
     python benchmarks/eval_compare.py --json          # figures as JSON
     python benchmarks/eval_compare.py --stories-json path/to/stories.json   # score a file
     python benchmarks/eval_compare.py --check         # validate the evaluation set itself
@@ -57,6 +66,7 @@ ALL_KINDS: tuple[str, ...] = SCORED_KINDS + ("coverage",)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO_ROOT / "tests" / "eval"
+EVAL_SETS = {"eval": EVAL_DIR, "eval2": REPO_ROOT / "tests" / "eval2"}
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -236,6 +246,19 @@ def entry_matches(
     return values_match(entry.get("values") or [], diff.get("values") or [], use_evidence)
 
 
+def shown_as_annotated(entry: dict, diff: dict) -> bool:
+    """Whether ``diff`` is shown the way ``entry`` asks: its ``detail`` and ``parts`` keys."""
+    details = entry.get("detail")
+    if details is not None:
+        wanted = {str(d).strip().lower() for d in (
+            details if isinstance(details, (list, tuple)) else [details])}
+        if str(diff.get("detail", "")).strip().lower() not in wanted:
+            return False
+    if entry.get("parts"):
+        return any(isinstance(v, dict) and v.get("parts") for v in diff.get("values") or [])
+    return True
+
+
 # --------------------------------------------------------------------------- scoring
 
 
@@ -264,7 +287,7 @@ def score_differences(
         kind = str(entry.get("kind", "")).lower()
         bucket = recall.setdefault(kind, {"n": 0, "hit": 0})
         bucket["n"] += 1
-        if any(entry_matches(entry, s, d) for s, d in reported):
+        if any(entry_matches(entry, s, d) and shown_as_annotated(entry, d) for s, d in reported):
             bucket["hit"] += 1
         else:
             missed.append(entry)
@@ -382,6 +405,9 @@ def check_eval_set(articles_dir: Path, expected: dict) -> list[str]:
             problems.append(f"{where}: bad kind")
         values = entry.get("values") or []
         arts = entry.get("articles") or []
+        unknown = set(entry) - {"story", "kind", "topic", "values", "articles", "detail", "parts"}
+        if unknown:
+            problems.append(f"{where}: unknown keys {sorted(unknown)}")
         if len(values) < 2:
             problems.append(f"{where}: needs at least two values")
         if len(arts) < 2:
@@ -412,15 +438,30 @@ def default_python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
+def pin_to_story(text: str, story: str) -> str:
+    """An article's text with `story: <id>` added to its front matter."""
+    return re.sub(r"\A---\s*\n", lambda m: f"{m.group(0)}story: {story}\n", text, count=1)
+
+
 def run_build(
-    articles_dir: Path, python: str, timeout: float, keep: bool
+    articles_dir: Path, python: str, timeout: float, keep: bool,
+    pins: dict[str, str] | None = None,
 ) -> tuple[dict | None, str, Path]:
-    """Build a temporary project from the eval articles; return (stories doc, error, dir)."""
+    """Build a temporary project from the eval articles; return (stories doc, error, dir).
+
+    `pins` (article id -> story id) pins copies of the articles to stories, so that
+    differences can be scored on the true grouping (--gold-groups); the set is not changed.
+    """
     root = Path(tempfile.mkdtemp(prefix="digest-eval-"))
     content = root / "content" / "articles"
     content.mkdir(parents=True)
     for path in articles_dir.glob("*.md"):
-        shutil.copy2(path, content / path.name)
+        if pins and path.stem in pins:
+            text = path.read_text(encoding="utf-8")
+            (content / path.name).write_text(pin_to_story(text, pins[path.stem]),
+                                             encoding="utf-8")
+        else:
+            shutil.copy2(path, content / path.name)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     cmd = [python, "-m", "digest", "build", "--root", str(root)]
@@ -595,14 +636,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--show-misses", action="store_true", help="list misses and unmatched")
     ap.add_argument("--check", action="store_true", help="only validate the evaluation set")
-    ap.add_argument("--articles", type=Path, default=EVAL_DIR / "articles")
-    ap.add_argument("--expected", type=Path, default=EVAL_DIR / "expected.yaml")
-    ap.add_argument("--judged", type=Path, default=EVAL_DIR / "judged.yaml")
+    ap.add_argument("--set", choices=sorted(EVAL_SETS), default="eval",
+                    help="which evaluation set: tests/eval (default) or tests/eval2")
+    ap.add_argument("--articles", type=Path, help="articles folder (default: the set's)")
+    ap.add_argument("--expected", type=Path, help="expected.yaml (default: the set's)")
+    ap.add_argument("--judged", type=Path, help="judged.yaml (default: the set's)")
     ap.add_argument("--stories-json", type=Path, help="score this file instead of building")
     ap.add_argument("--python", default=default_python(), help="interpreter that runs digest")
     ap.add_argument("--timeout", type=float, default=900.0, help="build timeout in seconds")
     ap.add_argument("--keep", action="store_true", help="keep the temporary project")
+    ap.add_argument("--gold-groups", action="store_true",
+                    help="pin the articles to their true stories: differences are scored "
+                         "on the true grouping (the grouping figures are then 1.0)")
     args = ap.parse_args(argv)
+    folder = EVAL_SETS[args.set]
+    args.articles = args.articles or folder / "articles"
+    args.expected = args.expected or folder / "expected.yaml"
+    args.judged = args.judged or folder / "judged.yaml"
 
     try:
         expected = load_yaml(args.expected)
@@ -618,7 +668,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             doc = json.loads(args.stories_json.read_text(encoding="utf-8"))
             error = ""
         else:
-            doc, error, root = run_build(args.articles, args.python, args.timeout, args.keep)
+            pins = None
+            if args.gold_groups:  # each article pinned to its true story's first article
+                pins = {aid: sorted(ids)[0] for ids in (expected.get("stories") or {}).values()
+                        for aid in ids}
+            doc, error, root = run_build(args.articles, args.python, args.timeout, args.keep,
+                                         pins)
             if args.keep:
                 print(f"temporary project kept at {root}", file=sys.stderr)
         if doc is None:

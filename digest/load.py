@@ -78,6 +78,9 @@ _LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
 
+_CLOCK = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")  # front matter 'time: "HH:MM"'
+
+
 def link_allowed(url: str) -> bool:
     """Links and images in Markdown may point at http(s), mailto or a relative path only:
     never javascript:, data:, vbscript:, file: or anything else."""
@@ -346,6 +349,12 @@ def parse_article(text: str, path: str) -> tuple[Article, list[Problem]]:
             warnings.append(Problem(path, field_line(raw, "date"),
                                     f"date {data['date']!r} is not a date",
                                     "write it as YYYY-MM-DD", severity="warning"))
+    if data.get("time") is not None and not _CLOCK.fullmatch(str(data["time"]).strip()):
+        warnings.append(Problem(path, field_line(raw, "time"),
+                                f"time {data['time']!r} is not a time of day",
+                                "write it as time: HH:MM, 24-hour (06:40, 18:05); it orders "
+                                "reports of one day",
+                                severity="warning"))
     source = _field(data, "source")
     if not source:
         source = "Unknown source"

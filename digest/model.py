@@ -61,6 +61,13 @@ class Value:
     value: str
     evidence: list[Evidence]
     note: str = ""  # e.g. the hedge or the attribution
+    # a total given as its parts ("about 300 killed", "2,700 wounded"), as written; the value
+    # then reads "about 300 killed + 2,700 wounded = 3,000"
+    parts: list[str] = field(default_factory=list)
+    # a figure that changed between reports (Difference.detail "updated"): when it was
+    # reported ("2026-10-07", or "2026-10-07 14:20" with the article's time) and the number
+    as_of: str = ""
+    amount: float | None = None
 
     __reduce__ = _reduce_by_fields
 
@@ -81,6 +88,7 @@ class Difference:
     detail: str  # conflict | precision | spelling | wording | trimmed | contradiction | only ...
     values: list[Value]
     highlight: list[list[str]] = field(default_factory=list)  # per value: differing words
+    note: str = ""  # a development in words: "rose from 320 to 2,445 between Oct 7 and Oct 9"
 
     __reduce__ = _reduce_by_fields
 

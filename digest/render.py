@@ -136,6 +136,7 @@ class Renderer:
         self.env.filters["quoted_outlets"] = quoted_outlets
         self.env.filters["shorten"] = shorten
         self.env.filters["body_html"] = self.body_html
+        self.env.globals["development_chart"] = development_chart
         self.static_files = self._static_files()
         self.env.globals["asset"] = self.asset
 
@@ -327,17 +328,67 @@ def source_path(source: str) -> str:
     return f"sources/{slugify(source)}/"
 
 
+CHART_W, CHART_H, CHART_PAD = 260, 64, 14
+
+
+def development_chart(d: Difference, chart_id: str) -> markupsafe.Markup:
+    """A small inline SVG line of a figure that changed between reports (values with an
+    `amount`, in report order), each point labelled with its value: no script, no colour
+    needed, named by its <title> and described point by point in its <desc>. Empty when
+    fewer than two values have an amount."""
+    points = [v for v in d.values if v.amount is not None]
+    if len(points) < 2:
+        return markupsafe.Markup("")
+    amounts = [float(v.amount) for v in points]  # type: ignore[arg-type]
+    low, high = min(amounts), max(amounts)
+    span = (high - low) or 1.0
+    step = (CHART_W - 2 * CHART_PAD) / (len(points) - 1)
+    xy = [(CHART_PAD + i * step,
+           CHART_H - CHART_PAD - (a - low) / span * (CHART_H - 2 * CHART_PAD - 10))
+          for i, a in enumerate(amounts)]
+    esc = markupsafe.escape
+    desc = "; ".join(f"{v.value} ({v.as_of})" if v.as_of else v.value for v in points)
+    parts = [
+        f'<svg class="dev-chart" role="img" viewBox="0 0 {CHART_W} {CHART_H}" '
+        f'width="{CHART_W}" height="{CHART_H}" aria-labelledby="{chart_id}-t {chart_id}-d">',
+        f'<title id="{chart_id}-t">{esc(d.topic)}: {esc(d.note)}</title>',
+        f'<desc id="{chart_id}-d">{esc(desc)}</desc>',
+        '<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy) + '"/>',
+    ]
+    for (x, y), v in zip(xy, points, strict=True):
+        anchor = "start" if x == xy[0][0] else "end" if x == xy[-1][0] else "middle"
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="currentColor"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" font-size="10" '
+                     f'text-anchor="{anchor}" fill="currentColor">'
+                     f'{esc(_chart_label(float(v.amount)))}</text>')  # type: ignore[arg-type]
+    parts.append("</svg>")
+    return markupsafe.Markup("".join(parts))
+
+
+def _chart_label(amount: float) -> str:
+    return f"{int(amount):,}" if amount == int(amount) else f"{amount:,}"
+
+
 def difference_json(d: Difference) -> dict[str, Any]:
-    return {
-        "kind": d.kind,
-        "topic": d.topic,
-        "detail": d.detail,
-        "values": [
-            {"value": v.value, "note": v.note,
-             "evidence": [{"article": e.article, "sentence": e.sentence} for e in v.evidence]}
-            for v in d.values
-        ],
-    }
+    """One difference for api/stories.json; `parts`, `as_of`, `amount` and the difference's
+    `note` are there only when set (docs/API.md)."""
+    out: dict[str, Any] = {"kind": d.kind, "topic": d.topic, "detail": d.detail}
+    if d.note:
+        out["note"] = d.note
+    values = []
+    for v in d.values:
+        item: dict[str, Any] = {"value": v.value, "note": v.note}
+        if v.parts:
+            item["parts"] = list(v.parts)
+        if v.as_of:
+            item["as_of"] = v.as_of
+        if v.amount is not None:
+            item["amount"] = v.amount
+        item["evidence"] = [{"article": e.article, "sentence": e.sentence} for e in v.evidence]
+        values.append(item)
+    out["values"] = values
+    return out
 
 
 def story_json(story: Story) -> dict[str, Any]:

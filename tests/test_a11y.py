@@ -1,4 +1,5 @@
-"""Accessibility: axe-core in headless Chromium on the index, a story, an article, search.
+"""Accessibility: axe-core in headless Chromium on the index, a story, a story with a chart
+of a figure that changed, an article, search.
 
 No serious or critical violation, in the light and the dark colour scheme, at phone and
 desktop width. Screenshots of each go to tests/artifacts/ (git-ignored) for a person to
@@ -48,8 +49,12 @@ def pages(request: pytest.FixtureRequest) -> dict[str, str]:
     site: DemoSite = demo_site()
     story_dir = next(d for d in sorted((site.site / "stories").iterdir())
                      if "zelensk" in d.name)
+    # a story with a figure that changed between reports: its inline SVG chart
+    development = next(d for d in sorted((site.site / "stories").iterdir())
+                       if 'class="dev-chart"' in (d / "index.html").read_text("utf-8"))
     article = sorted((site.site / "articles").iterdir())[0]
     return {"index": site.base_url, "story": f"{site.base_url}stories/{story_dir.name}/",
+            "development": f"{site.base_url}stories/{development.name}/",
             "article": f"{site.base_url}articles/{article.name}/",
             "search": f"{site.base_url}search/?q=earthquake"}
 

@@ -148,3 +148,32 @@ def test_build_is_deterministic(seeded: Path, tmp_path: Path) -> None:
     second = {p.relative_to(seeded / "site"): p.read_bytes()
               for p in (seeded / "site").rglob("*") if p.is_file()}
     assert first == second
+
+
+def test_casualty_figures_are_one_difference_with_their_parts(seeded_site: Path) -> None:
+    """"About 300 killed with another 2,700 injured" (two reports) and "over 3,000 killed or
+    wounded" (another) are one quantity: one difference whose values show the parts and
+    their sum, read from api/stories.json and from the story page; no single-source detail
+    repeats those sentences."""
+    story = stories_json(seeded_site)["stories"][0]
+    source_of = {a["id"]: a["source"] for a in story["articles"]}
+    casualties = [d for d in story["differences"] if d["kind"] == "number"
+                  and any("3,000" in v["value"] for v in d["values"])]
+    assert len(casualties) == 1, casualties
+    [d] = casualties
+    assert d["topic"] == "casualties (killed and wounded)" and d["detail"] == "compatible"
+    parts, total = d["values"]
+    assert parts["value"].endswith("300 killed + 2,700 wounded = 3,000")
+    assert [p.split()[-2:] for p in parts["parts"]] == [["300", "killed"], ["2,700", "wounded"]]
+    assert total["value"] == "over 3,000 killed or wounded" and "parts" not in total
+    assert len({source_of[e["article"]] for e in parts["evidence"]}) == 2
+    assert all("2,700" in e["sentence"] for e in parts["evidence"])
+    assert [e["sentence"] for e in total["evidence"]] == [
+        "Ukraine estimates over 3,000 North Korean soldiers have been killed or wounded there."]
+    quoted = {e["sentence"] for v in d["values"] for e in v["evidence"]}
+    coverage = [e["sentence"] for c in story["differences"] if c["kind"] == "coverage"
+                for v in c["values"] for e in v["evidence"]]
+    assert not quoted & set(coverage)
+    page = next((seeded_site / "site" / "stories").glob("*/index.html")).read_text("utf-8")
+    assert "300 killed + 2,700 wounded = 3,000</strong>" in page
+    assert "over 3,000 killed or wounded</strong>" in page

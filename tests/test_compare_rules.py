@@ -533,3 +533,232 @@ def test_a_story_does_not_drift_past_its_span() -> None:
     assert [[a.id for a in g] for g in groups] == [["r0", "r3", "r6"], ["r7"]]
     # inside the span, the same reports are one story
     assert len(group_into_stories(reports[:3], window_days=window)) == 1
+
+
+# --------------------------------------------------------------------------- parts of a whole,
+# figures that changed between reports, and near-misses (issue 14)
+
+
+def timed(aid: str, source: str, body: str, day: str, time: str | None = None) -> Article:
+    a = art(aid, source, body, day=day)
+    if time:
+        a.meta["time"] = time
+    return a
+
+
+def test_parts_and_their_sum_are_one_difference() -> None:
+    a = art("a", "Wire A", "About 300 soldiers have been killed and another 2,700 wounded in "
+            "the fighting in the Kursk region, a lawmaker briefed by the spy agency said.")
+    b = art("b", "Paper B", "Kyiv estimates that over 3,000 soldiers have been killed or "
+            "wounded in the fighting in the Kursk region.")
+    [d] = diffs([a, b], "number")
+    assert d.topic == "casualties (killed and wounded)" and d.detail == "compatible"
+    assert values(d) == ["About 300 killed + 2,700 wounded = 3,000",
+                         "over 3,000 killed or wounded"]
+    assert d.values[0].parts == ["About 300 killed", "2,700 wounded"]
+    assert d.values[1].parts == []
+    assert [e.article for v in d.values for e in v.evidence] == ["a", "b"]
+    # nothing of it is left over as a detail only one source gives
+    assert diffs([a, b], "coverage") == []
+
+
+def test_dead_and_missing_against_a_total_and_one_too_far_to_be_it() -> None:
+    a = art("a", "Wire A", "Twelve people were killed and 30 were missing after the ferry "
+            "capsized off the island, the rescue agency said.")
+    b = art("b", "Paper B", "Around 40 people were dead or missing after the ferry capsized "
+            "off the island, officials said.")
+    c = art("c", "Daily C", "Some 80 people were dead or missing after the ferry capsized "
+            "off the island, officials said.")
+    [d] = diffs([a, b], "number")
+    assert (d.topic, d.detail) == ("dead and missing", "compatible")
+    assert values(d) == ["Around 40 dead or missing", "Twelve killed + 30 missing = 42"]
+    # 42 and "some 80" are too far apart to be one count: no difference is invented
+    assert diffs([a, c], "number") == []
+
+
+def test_a_toll_reported_on_three_days_is_a_development() -> None:
+    a = timed("a", "Wire A", "A magnitude 6.3 earthquake struck the western province on "
+              "Wednesday, killing at least 320 people, officials said.", "2026-10-07", "14:20")
+    b = timed("b", "Paper B", "The death toll from Wednesday's earthquake in the western "
+              "province rose to 2,053 on Thursday, the disaster ministry said.", "2026-10-08")
+    c = timed("c", "Daily C", "The number of people killed in the earthquake that struck the "
+              "western province on Wednesday has risen to 2,445, the ministry says.",
+              "2026-10-09", "07:30")
+    [d] = diffs([c, a, b], "number")
+    assert d.detail == "updated"
+    assert values(d) == ["at least 320", "2,053", "2,445"]  # in report order
+    assert [v.as_of for v in d.values] == ["2026-10-07 14:20", "2026-10-08", "2026-10-09 07:30"]
+    assert [v.amount for v in d.values] == [320, 2053, 2445]
+    assert d.note == "rose from at least 320 to 2,445 between Oct 7 and Oct 9"
+
+
+def test_by_tuesday_evening_dates_a_figure_before_its_article() -> None:
+    a = timed("a", "Wire A", "The ferry capsized late on Sunday; 30 people were missing, "
+              "the search and rescue agency said.", "2026-07-20", "10:10")
+    b = timed("b", "Paper B", "The number of people missing after the ferry capsized had "
+              "fallen to 25 by Tuesday evening, the search and rescue agency said.",
+              "2026-07-22", "09:00")
+    [d] = diffs([a, b], "number")
+    assert d.detail == "updated"
+    assert [v.as_of for v in d.values] == ["2026-07-20 10:10", "2026-07-21 19:00"]
+    assert d.note == "fell from 30 to 25 between Jul 20 and Jul 21"
+
+
+def test_outlets_that_disagree_at_one_time_stay_a_conflict() -> None:
+    """Two reports a few hours apart that cannot both hold are a disagreement, however the
+    later reports go: the figure is not shown as a development."""
+    a = timed("a", "Wire A", "Two passenger trains collided north of the capital on Monday "
+              "evening, killing three people, the health ministry said.", "2026-04-14", "07:45")
+    b = timed("b", "Paper B", "Two passenger trains collided north of the capital on Monday "
+              "evening, killing two people, the health ministry said.", "2026-04-14", "13:00")
+    c = timed("c", "Daily C", "The death toll from the collision of two passenger trains north "
+              "of the capital rose to five, the health ministry said.", "2026-04-16", "09:00")
+    [d] = diffs([a, b, c], "number")
+    assert d.detail == "conflict" and d.note == ""
+    assert [v.as_of for v in d.values] == ["", "", ""]
+
+
+def test_a_figure_recalled_from_earlier_is_not_the_latest_report() -> None:
+    a = timed("a", "Wire A", "The quake in the western province killed 2,053 people, the "
+              "disaster ministry said on Thursday.", "2026-10-08", "09:00")
+    b = timed("b", "Paper B", "The number of people killed in the quake in the western "
+              "province has risen to 2,445. Officials had earlier put the toll in the "
+              "western province at 2,053 people killed.", "2026-10-09", "07:30")
+    [d] = diffs([a, b], "number")
+    assert (d.detail, values(d)) == ("updated", ["2,053", "2,445"])
+    assert [v.as_of for v in d.values] == ["2026-10-08 09:00", "2026-10-09 07:30"]
+
+
+# near-misses that must NOT be reported
+
+
+def test_near_miss_two_quantities_with_one_noun() -> None:
+    a = art("a", "Wire A", "The carmaker hired 1,200 workers at its plant in the north of the "
+            "country last year, the company said.")
+    b = art("b", "Paper B", "The carmaker will lay off 1,500 workers at its plant in the north "
+            "of the country next year, the company said.")
+    assert diffs([a, b], "number") == []
+
+
+def test_near_miss_a_number_quoted_and_the_same_number_paraphrased() -> None:
+    a = art("a", "Wire A", '"We have found 27 bodies on the beach," the mayor of the coastal '
+            'town said on Tuesday.')
+    b = art("b", "Paper B", "The mayor of the coastal town said on Tuesday that twenty-seven "
+            "bodies had been found on the beach.")
+    analysis = compare_story([a, b])
+    assert [d for d in analysis.differences if d.kind != "coverage"] == []
+
+
+def test_near_miss_one_date_written_two_ways() -> None:
+    a = art("a", "Wire A", "The earthquake struck the western province on Wednesday, "
+            "flattening villages, officials said.", day="2026-10-08")
+    b = art("b", "Paper B", "The earthquake struck the western province on Oct. 7, "
+            "flattening villages, officials said.", day="2026-10-09")
+    c = art("c", "Daily C", "The earthquake struck the western province on 7 October, "
+            "flattening villages, officials said.", day="2026-10-09")
+    assert diffs([a, b, c], "date") == []
+
+
+def test_near_miss_parts_of_two_different_events() -> None:
+    """A killed and a wounded count of an earlier event are no parts of this one's total."""
+    a = art("a", "Wire A", "At least 43 people were killed or injured when two trains "
+            "collided in the delta province on Monday, officials said.")
+    b = art("b", "Paper B", "In 2021, 18 people were killed and 200 injured when two trains "
+            "collided in a southern province.")
+    assert diffs([a, b], "number") == []
+
+
+def test_a_letter_added_or_dropped_is_one_name_in_one_context() -> None:
+    """Kyiv / Kiev and Klitschko / Klichko (Ukrainian and Russian transliteration) are one
+    name each; the outlets write about the same strike in the same words."""
+    a = art("a", "Wire A", "Russia attacked Kyiv overnight with drones and missiles, damaging a "
+            "heating plant, Mayor Vitali Klitschko said.\n\nParts of Kyiv were left without "
+            "heating after the strike on the heating plant.")
+    b = art("b", "Agency B", "Russian forces struck energy facilities in Kiev overnight with "
+            "drones and missiles, and a heating plant was damaged, Mayor Vitali Klichko said."
+            "\n\nParts of Kiev were left without heating after the strike.")
+    got = sorted(sorted(values(d)) for d in diffs([a, b], "name"))
+    assert got == [["Kiev", "Kyiv"], ["Vitali Klichko", "Vitali Klitschko"]]
+
+
+def test_near_miss_names_a_letter_apart_in_other_contexts_and_plurals() -> None:
+    a = art("a", "Wire A", "Coach Marin said the team would train in Lyon before the final "
+            "against the Authority's own club, the Port Authority side.")
+    b = art("b", "Paper B", "Farmers near Marino harvested grapes early this year as the heat "
+            "ripened the vines, and the local authorities said the Authorities' report was due.")
+    assert diffs([a, b], "name") == []
+
+
+def test_near_miss_launched_and_shot_down_are_two_counts() -> None:
+    a = art("a", "Wire A", "Russia launched 430 drones at Ukraine overnight, the air force said.")
+    b = art("b", "Paper B", "Air defences shot down or suppressed 402 drones overnight, the air "
+            "force said.")
+    assert diffs([a, b], "number") == []
+
+
+def test_near_miss_shares_of_different_wholes() -> None:
+    """Two figures of one sentence are two quantities, and a share of the vote is not the
+    turnout: nothing links 44.1% of the vote with 80% of ballots counted or 51.9% turnout."""
+    a = art("a", "Wire A", "The ruling party led the parliamentary election with 44.1% of the "
+            "vote after about 80% of ballots had been counted, the electoral commission said.")
+    b = art("b", "Paper B", "Turnout in the parliamentary election was 51.9%, the electoral "
+            "commission said, and the ruling party had 50.2% of the vote with 99.5% of "
+            "ballots counted.")
+    got = sorted(sorted(values(d)) for d in diffs([a, b], "number"))
+    assert got == [["44.1%", "50.2%"], ["99.5%", "about 80%"]]
+
+
+def test_near_miss_the_day_a_toll_stood_is_no_event_date() -> None:
+    """"The death toll from Wednesday's quake rose to 2,053 on Thursday" dates the figure,
+    not the quake: no date difference with "the quake struck on Wednesday"."""
+    a = art("a", "Wire A", "A strong earthquake struck the western province on Wednesday, "
+            "killing hundreds of people in mountain villages.", day="2026-10-07")
+    b = art("b", "Paper B", "The death toll from Wednesday's earthquake in the western "
+            "province rose to 2,053 on Thursday, killing people in mountain villages.",
+            day="2026-10-08")
+    assert diffs([a, b], "date") == []
+
+
+def test_one_quake_measured_twice_and_passengers_counted_as_people() -> None:
+    a = art("a", "Wire A", "A magnitude 6.3 earthquake struck the western province on "
+            "Wednesday. The ferry carrying about 200 passengers capsized off the island.")
+    b = art("b", "Paper B", "The magnitude 6.2 quake struck the western province on "
+            "Wednesday. The ferry was carrying at least 260 people when it capsized off the "
+            "island.")
+    c = art("c", "Daily C", "A magnitude 5.2 earthquake struck the western province in 2019.")
+    got = {d.topic: (d.detail, values(d)) for d in diffs([a, b], "number")}
+    assert got == {"number of magnitude": ("conflict", ["6.2", "6.3"]),
+                   "number of people": ("conflict", ["about 200", "at least 260"])}
+    assert diffs([a, c], "number") == []  # 6.3 and 5.2: two quakes
+
+
+def test_a_translated_remark_of_one_named_speaker_is_one_quote() -> None:
+    a = art("a", "Wire A", '"The next hours will be critical," fire brigade spokesman Yiannis '
+            "Artopios told state television about the wildfire on the island.")
+    b = art("b", "Paper B", '"The coming hours are decisive," fire service spokesman Giannis '
+            "Artopios said in a briefing on the wildfire on the island.")
+    [d] = diffs([a, b], "quote")
+    assert sorted(values(d)) == ["The coming hours are decisive,",
+                                 "The next hours will be critical,"]
+
+
+def test_near_miss_two_remarks_of_one_speaker_sharing_a_word() -> None:
+    a = art("a", "Wire A", '"The fire front is moving south towards the villages," fire '
+            "brigade spokesman Yiannis Artopios said on the island.")
+    b = art("b", "Paper B", '"All the villages have been evacuated safely," fire service '
+            "spokesman Yiannis Artopios said on the island.")
+    assert diffs([a, b], "quote") == []
+
+
+def test_a_hedged_figure_between_two_firm_ones_is_no_turn() -> None:
+    a = timed("a", "Wire A", "The quake in the western province killed at least 320 people, "
+              "officials said.", "2026-10-07", "14:20")
+    b = timed("b", "Paper B", "The death toll from the quake in the western province rose to "
+              "2,053, the disaster ministry said.", "2026-10-08", "09:05")
+    c = timed("c", "Daily C", "More than 2,000 people have been killed by the quake in the "
+              "western province, the government says.", "2026-10-08", "16:40")
+    d_ = timed("d", "Agency D", "The number of people killed in the quake in the western "
+               "province has risen to 2,445, the ministry says.", "2026-10-09", "07:30")
+    [d] = diffs([a, b, c, d_], "number")
+    assert values(d) == ["at least 320", "2,053", "More than 2,000", "2,445"]
+    assert d.note == "rose from at least 320 to 2,445 between Oct 7 and Oct 9"

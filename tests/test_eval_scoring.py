@@ -242,3 +242,63 @@ def test_eval_set_is_consistent():
         assert kinds[kind] >= 4, kind
     assert kinds["attribution"] >= 3
     assert ec.load_yaml(ec.EVAL_DIR / "judged.yaml").get("judged") == []
+
+
+EVAL2 = REPO / "tests" / "eval2"
+
+
+def test_second_eval_set_is_consistent():
+    """tests/eval2: written after the rules, at least 8 events, 30 articles, 40 differences,
+    with part sums, updated tolls and transliterations among them."""
+    expected = ec.load_yaml(EVAL2 / "expected.yaml")
+    assert ec.check_eval_set(EVAL2 / "articles", expected) == []
+    assert len(expected["stories"]) >= 8
+    assert len(list((EVAL2 / "articles").glob("*.md"))) >= 30
+    diffs = expected["differences"]
+    assert len(diffs) >= 40
+    assert sum(1 for d in diffs if d.get("parts")) >= 4
+    assert sum(1 for d in diffs if d.get("detail") == "updated") >= 8
+    assert {"Kyiv", "Kiev"} <= {v for d in diffs if d["kind"] == "name" for v in d["values"]}
+    judged = ec.load_yaml(EVAL2 / "judged.yaml").get("judged")
+    assert all(j["kind"] in ec.SCORED_KINDS and j.get("note") for j in judged)
+
+
+def _digest_of(paths) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.relative_to(EVAL2).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# The second set was frozen before the rules changed (see docs/COMPARISON.md): its articles
+# and annotations must never be edited. A disputed annotation is discussed in COMPARISON.md.
+EVAL2_FROZEN = "429c5dac64d6355a920b46fd2d276fee2cb922a166667ee0e10476c55f742a2d"
+
+
+def test_second_eval_set_is_frozen():
+    files = sorted((EVAL2 / "articles").glob("*.md")) + [EVAL2 / "expected.yaml"]
+    assert _digest_of(files) == EVAL2_FROZEN
+
+
+def test_detail_and_parts_count_for_recall_only():
+    planted = {"story": "s", "kind": "number", "articles": ["a", "b"], "values": ["27", "31"],
+               "parts": True}
+    rose = {"story": "s", "kind": "number", "articles": ["a", "b"], "values": ["12", "17"],
+            "detail": "updated"}
+    parts_value = dict(val("4 killed + 27 injured = 31", ("a", "4 killed and 27 injured.")),
+                       parts=["4 killed", "27 injured"])
+    stories = [{"id": "s1", "articles": [{"id": "a"}, {"id": "b"}], "differences": [
+        {"kind": "number", "detail": "compatible",
+         "values": [val("27", ("a", "27 injured.")), val("31", ("b", "31 hurt or killed."))]},
+        {"kind": "number", "detail": "conflict",
+         "values": [val("12", ("a", "12 dead.")), val("17", ("b", "17 dead."))]},
+    ]}]
+    r = ec.score_differences({"differences": [planted, rose]}, stories)
+    assert r["recall"]["number"]["hit"] == 0  # found, but neither shown as annotated
+    assert r["precision"]["number"]["hit"] == 2  # still real differences
+    stories[0]["differences"][0]["values"][0] = parts_value
+    stories[0]["differences"][1]["detail"] = "updated"
+    r = ec.score_differences({"differences": [planted, rose]}, stories)
+    assert r["recall"]["number"]["hit"] == 2

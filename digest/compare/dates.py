@@ -115,7 +115,7 @@ def _month_of(text: str) -> int | None:
     return None
 
 
-def _resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
+def resolve_weekday(pub: date, wd: int, text: str, start: int) -> date:
     """The date a weekday names, seen from the publication date (forwards if planned)."""
     clause = _CLAUSE.split(text[:start])[-1]
     before = text[max(0, start - 12):start].lower()
@@ -168,7 +168,7 @@ def extract_dates(s: Sentence) -> list[DateMention]:
         elif m.group("wd"):
             if pub is None:
                 continue
-            d = _resolve_weekday(pub, WEEKDAYS[m.group("wd").lower()], text, m.start())
+            d = resolve_weekday(pub, WEEKDAYS[m.group("wd").lower()], text, m.start())
             year, month, day = d.year, d.month, d.day
         elif m.group("rel"):
             if pub is None:
@@ -177,8 +177,8 @@ def extract_dates(s: Sentence) -> list[DateMention]:
             year, month, day = d.year, d.month, d.day
         if month is None and year is None:
             continue
-        if _dateline(text, m):
-            continue
+        if _dateline(text, m) or _FIGURE_AS_OF.search(text[max(0, m.start() - 60):m.start()]):
+            continue  # "the toll rose to 2,053 on Thursday": when a figure stood, no event
         role = _role(text, m)
         if role == "event" and pub and (FUTURE.search(_CLAUSE.split(text[:m.start()])[-1])
                                         or (year or 0) > pub.year
@@ -189,6 +189,11 @@ def extract_dates(s: Sentence) -> list[DateMention]:
         out.append(DateMention(s, surface.strip(), year, month, day, role,
                                _context(text, m), m.start(), bool(m.group("my"))))
     return out
+
+
+_FIGURE_AS_OF = re.compile(
+    r"\b(?:rose|risen|climbed|jumped|increased|grew|fell|fallen|dropped|reached|stood at)"
+    r"(?:\s+to)?\s+\S+(?:\s+\S+){0,2}?\s+(?:on|by)\s+(?:late\s+|early\s+)?$", re.I)
 
 
 def _dateline(text: str, m: re.Match[str]) -> bool:

@@ -12,6 +12,10 @@ written differently, never two. Capitalised word runs (titles such as "President
 - a loose key (loose_key): the exact key with every vowel alike and g/k alike, for names of
   six letters or more: vowels and the Arabic qaf are where transliterations disagree.
 
+- one letter apart: one-word names whose loose keys differ by a letter added or dropped
+  (Kyiv / Kiev, Jayant / Jayanth), when their sentences also share context; a final n, s
+  or i is a demonym or plural (Russia / Russian), never merged.
+
 Spellings with one key used by different outlets are a naming difference; the spelling as
 written is kept, so accents count ("Erdogan" vs "Erdoğan"). A loose match is only trusted
 when no outlet uses both spellings (one outlet writing both is two people, or a typo), and
@@ -28,8 +32,11 @@ from digest.compare.state import StoryState
 from digest.model import Difference, Value
 from digest.text import fold
 
-_CAP_RUN = re.compile(r"(?:[A-Z][\w’'\-]*[\w])(?:[\s\-](?:[A-Z][\w’'\-]*[\w]))*")
-_FOLDS = [("qu", "kv"), ("qv", "kv"), ("kh", "h"), ("ph", "f"), ("ou", "u"), ("yy", "y"),
+# a capitalised run may hold an Arabic article: "Kamel al-Wazir" / "Kamel El-Wazir"
+_CAP_RUN = re.compile(r"(?:[A-Z][\w’'\-]*[\w])(?:[\s\-](?:(?:al|el|ad|ash|as|az)-)?"
+                      r"(?:[A-Z][\w’'\-]*[\w]))*")
+_FOLDS = [("tsch", "ch"), ("qu", "kv"), ("qv", "kv"), ("kh", "h"), ("ph", "f"), ("ou", "u"),
+          ("yy", "y"),
           ("iy", "y"), ("ij", "y"), ("ie", "y"), ("j", "y"), ("dh", "d"), ("q", "k"), ("ck", "k"),
           ("w", "v"),
           ("x", "ks")]
@@ -49,6 +56,7 @@ TITLES = {
 }
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|an|i|ch)$")
 MIN_LOOSE = 6
+MIN_ONE_LETTER = 3  # "Kiev" keys as "kyv"
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -122,7 +130,7 @@ def run(state: StoryState) -> None:
         for r in _runs(s.text):
             for v in _variants(r):
                 key = name_key(v)
-                if len(key) < 4:
+                if len(key) < MIN_ONE_LETTER:
                     continue
                 spellings.setdefault(key, {}).setdefault(v, []).append(s.index)
     groups = _merge_loose(state, spellings)
@@ -145,6 +153,7 @@ def run(state: StoryState) -> None:
             continue
         reported.append(forms)
         values = []
+        by_spelling = _without_capitals(by_spelling)
         for spelling, idx in sorted(by_spelling.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             first_per_source: dict[str, int] = {}
             for i in idx:
@@ -153,6 +162,20 @@ def run(state: StoryState) -> None:
         canonical = values[0].value
         state.differences.append(Difference("name", f"spelling of {canonical}", "spelling",
                                             values))
+
+
+def _without_capitals(by_spelling: dict[str, list[int]]) -> dict[str, list[int]]:
+    """A spelling in capitals ("CHISINAU" in a dateline) joins its spelling in lower case."""
+    out: dict[str, list[int]] = {}
+    for spelling, idx in by_spelling.items():
+        if spelling.isupper():
+            same = [s for s in by_spelling if s.casefold() == spelling.casefold()
+                    and not s.isupper()]
+            if same:
+                out.setdefault(sorted(same)[0], []).extend(idx)
+                continue
+        out.setdefault(spelling, []).extend(idx)
+    return {s: sorted(set(idx)) for s, idx in out.items()}
 
 
 def _merge_loose(state: StoryState, spellings: dict[str, dict[str, list[int]]]
@@ -171,12 +194,55 @@ def _merge_loose(state: StoryState, spellings: dict[str, dict[str, list[int]]]
         for other in keys[1:]:
             if _safe_merge(state, spellings[base], spellings[other]):
                 merged[other] = base
+    _merge_one_letter(state, spellings, merged)
     out: dict[str, dict[str, list[int]]] = {}
     for key, by_spelling in spellings.items():
         target = out.setdefault(merged.get(key, key), {})
         for spelling, idx in by_spelling.items():
             target.setdefault(spelling, []).extend(idx)
     return list(out.values())
+
+
+CONTEXT_MIN = 0.2
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """True when `b` is `a` with one letter added or dropped, not the first one: Kyiv /
+    Kiev, Transdniestria / Transnistria, Jayant / Jayanth, Sayeq / Saiq (loose keys)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) != len(a) + 1 or a[:1] != b[:1] or (b.startswith(a) and b[-1] in "nsi"):
+        return False  # "Authorities", "Russian", "Iraqi": a plural or a demonym
+    return any(b[:i] + b[i + 1:] == a for i in range(1, len(b)))
+
+
+def _merge_one_letter(state: StoryState, spellings: dict[str, dict[str, list[int]]],
+                      merged: dict[str, str]) -> None:
+    """Single names whose loose keys are one letter apart, merged when no outlet writes both,
+    first names do not disagree, and the sentences they stand in are about the same things
+    (two people whose names differ by a letter are seldom written about in the same words).
+    Only one-word names: a longer form follows its words."""
+    singles = sorted(k for k, by in spellings.items()
+                     if len(k) >= MIN_ONE_LETTER and k not in merged
+                     and all(" " not in s and "-" not in s for s in by))
+    by_len: dict[int, list[str]] = {}
+    for k in singles:
+        by_len.setdefault(len(loose_key(k)), []).append(k)
+    for k in singles:
+        lk = loose_key(k)
+        for other in by_len.get(len(lk) + 1, []):
+            if other in merged or k in merged or not _one_letter_apart(lk, loose_key(other)):
+                continue
+            if _safe_merge(state, spellings[k], spellings[other]) and \
+                    _same_context(state, spellings[k], spellings[other]):
+                merged[other] = merged.get(k, k)
+
+
+def _same_context(state: StoryState, a: dict[str, list[int]], b: dict[str, list[int]]) -> bool:
+    def stems(by: dict[str, list[int]]) -> frozenset[str]:
+        return frozenset().union(*(state.sentences[i].stems for idx in by.values()
+                                   for i in idx))
+    return state.stem_similarity(stems(a), stems(b)) >= CONTEXT_MIN
 
 
 def _safe_merge(state: StoryState, a: dict[str, list[int]], b: dict[str, list[int]]) -> bool:

@@ -30,6 +30,7 @@ QUOTE_RE = re.compile(r"“([^“”]{8,})”|\"([^\"]{8,})\"|‘([^‘’]{20,}
 MIN_WORDS = 4
 ALIGN = 0.6
 ALIGN_SAME_SPEAKER = 0.3
+ALIGN_TRANSLATED = 0.25  # one named speaker and one telling word: a translation
 TELLING_IDF = 1.0  # a shared stem in most of the story's sentences tells nothing
 MAX_QUOTES = 300
 _SPEECH = {"said", "says", "say", "told", "tell", "wrote", "write", "writes", "added", "add",
@@ -45,6 +46,7 @@ class Quote:
     words: list[str]  # the words as written
     stems: frozenset[str]
     speaker: frozenset[str]
+    named: frozenset[str] = frozenset()  # the speaker's name words only ("Artopios")
 
 
 def extract_quotes(s: Sentence, previous: Sentence | None = None) -> list[Quote]:
@@ -56,8 +58,26 @@ def extract_quotes(s: Sentence, previous: Sentence | None = None) -> list[Quote]
             continue
         outside = s.text[:m.start()] + " " + s.text[m.end():]
         out.append(Quote(s, q, [fold(t) for t in words], words, frozenset(content_stems(q)),
-                         _speaker(outside, previous)))
+                         _speaker(outside, previous), _named(outside, previous)))
     return out
+
+
+_NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]+")
+
+
+def _named(outside: str, previous: Sentence | None) -> frozenset[str]:
+    """Stems of the capitalised words a quotation is credited to, not opening a sentence
+    ("Artopios told state broadcaster ERT" -> artopios, ert); "he said" takes the names of
+    the sentence before."""
+    names = {stem(fold(w)) for w in _NAME_WORD.findall(outside.strip())}
+    first = re.match(r"\s*[,]?\s*([A-Z][a-z][\w’'-]+)\s+(?:said|says|told|added|wrote)\b",
+                     outside)
+    if first:
+        names.add(stem(fold(first.group(1))))  # '"...," Pacheco said.'
+    if previous is not None and re.search(r"\b(he|she|they)\s+(said|says|added|told|wrote)\b",
+                                          outside, re.I):
+        names.update(stem(fold(w)) for w in re.findall(r"\b[A-Z][\w’'-]+", previous.text)[1:])
+    return frozenset(n for n in names if fold(n) not in STOPWORDS)
 
 
 def _speaker(outside: str, previous: Sentence | None) -> frozenset[str]:
@@ -84,6 +104,12 @@ def _score(state: StoryState, a: Quote, b: Quote) -> float:
     telling = [t for t in a.stems & b.stems if state.stem_idf.get(t, 0.0) >= TELLING_IDF]
     if a.speaker & b.speaker and len(telling) >= 2 and \
             state.stem_similarity(a.stems, b.stems) >= ALIGN_SAME_SPEAKER:
+        return overlap
+    # a translation shares few words: one named speaker, one telling word and as much
+    # overlap both ways ("The next hours will be critical" / "The coming hours are
+    # decisive", both Artopios)
+    if a.named & b.named and telling and \
+            state.stem_similarity(a.stems, b.stems) >= ALIGN_TRANSLATED:
         return overlap
     return 0.0
 
