@@ -762,3 +762,14 @@ def test_a_hedged_figure_between_two_firm_ones_is_no_turn() -> None:
     [d] = diffs([a, b, c, d_], "number")
     assert values(d) == ["at least 320", "2,053", "More than 2,000", "2,445"]
     assert d.note == "rose from at least 320 to 2,445 between Oct 7 and Oct 9"
+
+
+def test_a_toll_counted_by_another_noun() -> None:
+    """"One miner was killed" and "27 migrants drowned" count the dead, whatever the noun."""
+    a = timed("a", "Wire A", "One miner was killed after a tunnel collapsed at the copper "
+              "mine on Friday evening, the company said.", "2026-08-01", "09:40")
+    b = timed("b", "Paper B", "The death toll from the tunnel collapse at the copper mine rose "
+              "to six on Monday, the company said.", "2026-08-03", "08:20")
+    [d] = diffs([a, b], "number")
+    assert (d.topic, d.detail, values(d)) == ("death toll", "updated", ["One", "six"])
+    assert d.note == "rose from one to six between Aug 1 and Aug 3"

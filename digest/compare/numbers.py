@@ -321,6 +321,28 @@ def _counted_before(clause: str) -> str | None:
     return best[1] if best else None
 
 
+_TOLL_VERBS = [("dead", re.compile(r"^(?:killed|died|drowned|perished|dead)$", re.I)),
+               ("wounded", re.compile(r"^(?:injured|wounded|hurt)$", re.I)),
+               ("missing", re.compile(r"^missing$", re.I))]
+
+
+def _toll_after(text: str, end: int) -> str | None:
+    """The toll a verb after the counted noun gives ("One miner was killed", "27 migrants
+    drowned"), in the number's clause; not a word before it ("the toll from the collision
+    of two trains")."""
+    for tok in _CLAUSE_BREAK.split(text[end:], maxsplit=1)[0].split()[:6]:
+        w = tok.strip(".,;:\"'“”‘’()")
+        for role, pattern in _TOLL_VERBS:
+            if pattern.match(w):
+                return role
+    return None
+
+
+def _plural_or_one(noun: str, value: float) -> bool:
+    """Whether a noun is what a count of people would use: a plural, or one of one."""
+    return _plural(noun) if value != 1 else bool(noun) and not _plural(noun)
+
+
 def _may_mention(text: str) -> bool:
     """False only when MENTION cannot match: no digit, no number word."""
     return bool(_ANY_DIGIT.search(text) or _NUMBER_WORDS.search(ignorecase_key(text)))
@@ -397,6 +419,10 @@ def extract_mentions(s: Sentence) -> list[Mention]:
         if unit in _PEOPLE or unit in ("dead", "wounded"):
             if role and not (role == "vote" and unit == "people"):
                 unit = role
+        elif unit not in TOTALS and unit not in _MEASURE_KEYS and not cur and not attached \
+                and _plural_or_one(unit_surface, value) and _toll_after(text, end):
+            unit = _toll_after(text, end) or unit  # "One miner was killed", "27 migrants
+            # drowned": a toll, whatever the noun
         surface = text[surface_start:end].strip()
         local_words = text[:start].split()[-CONTEXT_WINDOW:] + after.split()[:CONTEXT_WINDOW]
         local = frozenset(stem(f) for f in (fold(w.strip(".,;:()\"'“”‘’")) for w in local_words)
@@ -728,7 +754,10 @@ def development_note(order: list[tuple[ReportTime, list[Mention]]]) -> str:
     (t0, first), (t1, last) = order[0], order[-1]
     when = (f"on {_short_day(t0.day)}" if t0.day == t1.day else
             f"between {_short_day(t0.day)} and {_short_day(t1.day)}")
-    return f"{verb} from {first[0].surface} to {last[0].surface} {when}"
+    def inline(m: Mention) -> str:  # "At least 34" opened its sentence
+        return m.surface[:1].lower() + m.surface[1:]
+
+    return f"{verb} from {inline(first[0])} to {inline(last[0])} {when}"
 
 
 # ---------------------------------------------------------------- parts of a whole
