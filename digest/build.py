@@ -62,8 +62,11 @@ from digest.group import Terms, article_terms, group_into_stories
 from digest.load import (
     ArticleError,
     ParsedArticle,
+    article_fingerprint,
     find_article_files,
+    parse_article_bytes,
     read_article_file,
+    read_markdown_file,
     read_story_note,
 )
 from digest.model import Article, Problem, Story
@@ -306,11 +309,13 @@ def _exchange(a: Path, b: Path) -> bool:
 
 # --- load -------------------------------------------------------------------------------
 
-def load_articles(cfg: Config, cache: dict[str, Any] | None = None
+def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
+                  parsed_paths: list[str] | None = None
                   ) -> tuple[list[Article], list[Problem], dict[str, Terms]]:
     """Every article under content/; a bad file is a Problem, never a crash.
 
-    `cache` (rel path -> ParsedArticle) is read and updated in place when given.
+    `cache` (rel path -> ParsedArticle) is read and updated in place when given; the files
+    that had to be parsed (not found in it by stat or by bytes) are added to `parsed_paths`.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
@@ -334,13 +339,23 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None
             parsed = hit
         else:
             try:
-                article, warnings = read_article_file(path, rel)
+                data, text = read_markdown_file(path, rel)
+                if isinstance(hit, ParsedArticle) and \
+                        hit.article.fingerprint == article_fingerprint(rel, data):
+                    # same bytes under a new file time (a fresh clone, a restored CI
+                    # cache, a `touch`): the parsed article stands, with the new stat
+                    parsed = dataclasses.replace(hit, stat=stat, read_ns=read_ns)
+                else:
+                    article, warnings = parse_article_bytes(data, text, rel)
+                    parsed = ParsedArticle(stat, article, warnings, article_terms(article),
+                                           read_ns)
+                    if parsed_paths is not None:
+                        parsed_paths.append(rel)
             except ArticleError as exc:
                 problems.append(exc.problem)
                 if cache is not None:
                     cache.pop(rel, None)
                 continue
-            parsed = ParsedArticle(stat, article, warnings, article_terms(article), read_ns)
             if cache is not None:
                 cache[rel] = parsed
         problems.extend(parsed.warnings)
@@ -870,7 +885,9 @@ class Builder:
             caches = self._caches
         if self._pages.stories is not caches["stories"]:  # what the pages of a story were
             self._pages = PageMemo(caches["stories"])
-        articles, problems, terms = load_articles(cfg, caches["articles"])
+        parsed_paths: list[str] = []
+        articles, problems, terms = load_articles(cfg, caches["articles"], parsed_paths)
+        result.articles_parsed = len(parsed_paths)
         notes, note_problems = load_story_notes(cfg, renderer)
         result.problems = problems + note_problems
         result.articles = articles

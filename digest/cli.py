@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import __version__
 from digest.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from digest.ingest.importer import ImportSummary
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -78,7 +83,29 @@ def _cmd_import(args: argparse.Namespace) -> int:
     summary = import_paths(args.inputs, cfg.content, opts, feeds=feeds)
     for line in summary.lines():
         print(line)
+    _github_report(summary)
+    # every input failed (all feeds down, say): nonzero, so a scheduled run shows red; one
+    # failure among others, or nothing new at all, is a success (docs/HOSTING.md)
     return 1 if summary.failures and not summary.results else 0
+
+
+def _github_report(summary: ImportSummary) -> None:
+    """In a GitHub Actions step: the per-feed table appended to the job summary, and the
+    counts and a commit message as step outputs (`steps.<id>.outputs.new`, `.message`)."""
+    new = summary.count("imported") + summary.count("replaced")
+    targets = [("GITHUB_STEP_SUMMARY", summary.feeds_markdown()),
+               ("GITHUB_OUTPUT", f"new={new}\nduplicate={summary.count('duplicate')}\n"
+                f"failed={len(summary.failures)}\nmessage={summary.commit_message()}\n")]
+    for variable, text in targets:
+        path = os.environ.get(variable)
+        if not path:
+            continue
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            print(f"warning: cannot write ${variable} ({path}): {exc.strerror or exc}",
+                  file=sys.stderr)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

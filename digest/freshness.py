@@ -43,6 +43,7 @@ class BuildResult:
     pages_written: int = 0
     pages_unchanged: int = 0
     pages_rendered: int = 0
+    articles_parsed: int = 0  # read and parsed this build (the others came from the cache)
     written_paths: list[str] = field(default_factory=list)  # site-relative, this build only
     removed_paths: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -276,6 +277,7 @@ def print_report(result: BuildResult, elapsed: float, stream=sys.stderr) -> None
     rows = [("articles", str(result.article_count)), ("stories", str(result.story_count)),
             ("files", str(total)), ("written", str(result.pages_written)),
             ("rendered", str(result.pages_rendered)),
+            ("parsed", str(result.articles_parsed)),
             ("problems", f"{len(result.problems)} ({errors} errors)")]
     rows += [(stage, f"{seconds:.2f}s") for stage, seconds in result.timings.items()]
     width = max(len(k) for k, _ in rows)

@@ -32,7 +32,11 @@ except AttributeError:  # pragma: no cover - pyyaml built without libyaml
 @dataclass
 class ParsedArticle:
     """An article as the build caches it: the file's (mtime_ns, size) when read, the article,
-    its warnings, and its grouping terms (digest.group.article_terms)."""
+    its warnings, and its grouping terms (digest.group.article_terms).
+
+    The stat is only the cheap first check: when it differs, the file is read and its bytes
+    compared by `Article.fingerprint` (a fresh clone or a restored CI cache gives every file
+    a new mtime, and the same bytes must not be parsed again)."""
 
     stat: tuple[int, int]
     article: Article
@@ -427,11 +431,21 @@ def _read_bytes(path: Path, rel: str) -> bytes:
         os.close(fd)
 
 
+def article_fingerprint(rel: str, data: bytes) -> str:
+    """An article file's identity: a hash of its path and bytes (never of its file times)."""
+    return hashlib.sha256(rel.encode() + b"\0" + data).hexdigest()
+
+
 def read_article_file(path: Path, rel: str) -> tuple[Article, list[Problem]]:
     """Read and parse one file, turning every OS or encoding failure into an ArticleError."""
     data, text = read_markdown_file(path, rel)
+    return parse_article_bytes(data, text, rel)
+
+
+def parse_article_bytes(data: bytes, text: str, rel: str) -> tuple[Article, list[Problem]]:
+    """Parse a file already read by read_markdown_file; the article carries its fingerprint."""
     article, warnings = parse_article(text, rel)
-    article.fingerprint = hashlib.sha256(rel.encode() + b"\0" + data).hexdigest()
+    article.fingerprint = article_fingerprint(rel, data)
     return article, warnings
 
 

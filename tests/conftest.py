@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -24,9 +25,14 @@ SEED_SOURCES = {
 }
 
 
-def run_digest(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the real `digest` command line in a subprocess."""
-    proc = subprocess.run([sys.executable, "-m", "digest", *args], cwd=cwd,
+def run_digest(*args: str, cwd: Path | None = None, check: bool = True,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real `digest` command line in a subprocess; `env` adds variables. The GitHub
+    Actions report files are never inherited (a CI run's own job summary stays clean)."""
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")}
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "digest", *args], cwd=cwd, env=full,
                           capture_output=True, text=True, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"digest {' '.join(args)} failed ({proc.returncode}):\n"

@@ -326,3 +326,59 @@ def test_failures_are_reported_per_item(project: Path, web: str):
     assert proc.returncode == 0  # something was imported
     proc = digest_import(project, str(project / "missing.txt"), check=False)
     assert proc.returncode == 1
+
+
+def test_a_feed_list_reports_each_feed_and_one_broken_feed_never_stops_the_others(
+        project: Path, web: str):
+    """`digest import --feeds` in a GitHub Actions step: per feed new / duplicate / failed
+    with the reason, on stdout and as a Markdown table in $GITHUB_STEP_SUMMARY; the counts
+    and a commit message as step outputs in $GITHUB_OUTPUT."""
+    serve("/mp/rescue", article_page("Hikers rescued", "Mountain Post", WIRE))
+    serve("/feeds/good.atom", atom_feed(web, [
+        ("Hikers rescued", "/mp/rescue", "Fourteen hikers were rescued."),
+        ("Trail | closed", "/mp/trail", "The trail stays closed for a week."),
+    ]), ctype="application/atom+xml")
+    serve("/feeds/down.rss", "server trouble", ctype="text/plain", status=500)
+    serve("/feeds/broken.rss", "<html><body>Not a feed at all</body></html>")
+    (project / "feeds.yaml").write_text(
+        f"feeds:\n  - {web}/feeds/down.rss\n  - {web}/feeds/good.atom\n"
+        f"  - {web}/feeds/broken.rss\n")
+    step_summary, outputs = project / "summary.md", project / "outputs.txt"
+    step_summary.write_text("earlier step\n")  # appended to, never replaced
+    env = {"GITHUB_STEP_SUMMARY": str(step_summary), "GITHUB_OUTPUT": str(outputs)}
+    proc = run_digest("import", "--root", str(project), "--feeds", str(project / "feeds.yaml"),
+                      env=env)
+    assert proc.returncode == 0  # one feed worked
+    assert summary_line(proc.stdout) == "imported 2, skipped as duplicate 0, failed 2"
+    assert f"  feed {web}/feeds/down.rss: failed: HTTP 500" in proc.stdout
+    assert f"  feed Mountain Post ({web}/feeds/good.atom): 2 new, 0 duplicate, 0 failed" \
+        in proc.stdout
+    assert f"  feed {web}/feeds/broken.rss: failed: not an RSS or Atom feed" in proc.stdout
+    table = step_summary.read_text(encoding="utf-8")
+    assert table.startswith("earlier step\n### digest import\n")
+    rows = [line for line in table.splitlines() if line.startswith(f"| {web}")
+            or line.startswith("| Mountain Post")]
+    assert rows[:2] == [
+        f"| {web}/feeds/down.rss | 0 | 0 | feed | HTTP 500 Internal Server Error |",
+        f"| Mountain Post ({web}/feeds/good.atom) | 2 | 0 | 0 |  |",
+    ]
+    assert rows[2].startswith(f"| {web}/feeds/broken.rss | 0 | 0 | feed | not an RSS or Atom")
+    assert outputs.read_text() == ("new=2\nduplicate=0\nfailed=2\n"
+                                   "message=digest: 2 new articles from 3 feeds (2 failed)\n")
+
+    # the next day: the same entries are duplicates, counted per feed; nothing new is success
+    outputs.unlink()
+    proc = run_digest("import", "--root", str(project), "--feeds", str(project / "feeds.yaml"),
+                      env=env)
+    assert proc.returncode == 0
+    assert f"  feed Mountain Post ({web}/feeds/good.atom): 0 new, 2 duplicate, 0 failed" \
+        in proc.stdout
+    assert "| Mountain Post" in step_summary.read_text().split("### digest import")[2]
+    assert "new=0\n" in outputs.read_text()
+    assert "message=digest: 0 new articles from 3 feeds (2 failed)" in outputs.read_text()
+
+    # every feed failing is the one case that exits non-zero
+    (project / "feeds.yaml").write_text(f"feeds:\n  - {web}/feeds/down.rss\n")
+    proc = run_digest("import", "--root", str(project), "--feeds", str(project / "feeds.yaml"),
+                      check=False)
+    assert proc.returncode == 1 and "failed: HTTP 500" in proc.stdout

@@ -126,6 +126,46 @@ def test_a_fresh_process_reuses_the_disk_cache(corpus: Path, tmp_path: Path) -> 
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
 
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def test_a_fresh_clone_with_the_restored_cache_parses_nothing_again(
+        corpus: Path, tmp_path: Path) -> None:
+    """A CI runner checks the repository out (every file a new mtime) and restores
+    .digest-cache/: the articles are recognised by their bytes, not parsed again, and the
+    site is byte for byte the clean build's; one new article is the only one parsed."""
+    first = build(corpus)
+    assert first.articles_parsed == len(first.articles) > 20
+    (corpus / ".gitignore").write_text("site/\n.digest-cache/\n", encoding="utf-8")
+    _git(corpus, "init", "-q", "-b", "main")
+    _git(corpus, "add", "-A")
+    _git(corpus, "commit", "-q", "-m", "corpus")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(corpus), str(clone))
+    shutil.copytree(corpus / ".digest-cache", clone / ".digest-cache")  # actions/cache restore
+    restored = Builder(clone).build()
+    assert restored.articles_parsed == 0
+    assert restored.pages_rendered == first.pages_rendered  # site/ was not restored: rendered
+    assert snapshot(clone / "site") == snapshot(corpus / "site")
+
+    shutil.rmtree(clone)
+    _git(tmp_path, "clone", "-q", str(corpus), str(clone))
+    shutil.copytree(corpus / ".digest-cache", clone / ".digest-cache")
+    shutil.copytree(corpus / "site", clone / "site")  # site/ restored with the cache
+    new = clone / "content" / "articles" / "2099-01-01-a-new-report.md"
+    new.write_text("---\ntitle: A new report on the harbour\nsource: Example Wire\n"
+                   "date: 2099-01-01\n---\n\nThe harbour reopened on Monday.\n",
+                   encoding="utf-8")
+    one_more = Builder(clone).build()
+    assert one_more.articles_parsed == 1
+    assert 0 < one_more.pages_rendered < first.pages_rendered / 4
+    assert snapshot(clone / "site") == clean_build(clone, tmp_path)
+
+
 def test_a_corrupt_cache_is_ignored(corpus: Path, tmp_path: Path) -> None:
     build(corpus)
     files = [f for f in (corpus / ".digest-cache").rglob("*") if f.is_file()]

@@ -35,10 +35,31 @@ class ImportOptions:
 
 
 @dataclass
+class FeedTally:
+    """What one feed of a feed list (`--feeds FILE`, `feeds:` in digest.yaml) gave."""
+
+    feed: str  # the URL or path, as listed
+    name: str = ""  # the outlet, from the feed's title ("" until the feed was read)
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0  # entries that could not be imported
+    error: str | None = None  # the feed itself could not be fetched or read
+    reasons: list[str] = field(default_factory=list)  # why entries failed
+
+    def line(self) -> str:
+        name = f"{self.name} ({self.feed})" if self.name else self.feed
+        if self.error is not None:
+            return f"  feed {name}: failed: {self.error}"
+        return (f"  feed {name}: {self.new} new, {self.duplicate} duplicate, "
+                f"{self.failed} failed")
+
+
+@dataclass
 class ImportSummary:
     results: list[WriteResult] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (input, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # imported, with a caveat
+    feeds: dict[str, FeedTally] = field(default_factory=dict)  # by feed, in the list's order
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -50,7 +71,39 @@ class ImportSummary:
         ]
         out += [f"  failed: {name}: {reason}" for name, reason in self.failures]
         out += [f"  warning: {name}: {reason}" for name, reason in self.warnings]
+        out += [tally.line() for tally in self.feeds.values()]
         return out
+
+    def commit_message(self) -> str:
+        """One line for the commit that adds what was imported, with the counts:
+        "digest: 12 new articles from 5 feeds (2 failed)"."""
+        new = self.count("imported") + self.count("replaced")
+        failed = sum(1 for t in self.feeds.values() if t.error is not None)
+        n = len(self.feeds)
+        what = f"{new} new article{'' if new == 1 else 's'}"
+        if not self.feeds:
+            return f"digest: {what}"
+        return (f"digest: {what} from {n} feed{'' if n == 1 else 's'}"
+                + (f" ({failed} failed)" if failed else ""))
+
+    def feeds_markdown(self) -> str:
+        """The per-feed table for a GitHub Actions job summary ($GITHUB_STEP_SUMMARY)."""
+        def cell(text: str) -> str:
+            return " ".join(text.split()).replace("|", "\\|")
+
+        new = self.count("imported") + self.count("replaced")
+        rows = ["### digest import", "",
+                f"{new} new, {self.count('duplicate')} duplicate, {len(self.failures)} failed", "",
+                "| feed | new | duplicate | failed | reason |", "|---|---:|---:|---:|---|"]
+        for t in self.feeds.values():
+            name = f"{t.name} ({t.feed})" if t.name else t.feed
+            if t.error is not None:
+                rows.append(f"| {cell(name)} | 0 | 0 | feed | {cell(t.error)} |")
+            else:
+                reason = "; ".join(dict.fromkeys(t.reasons))
+                rows.append(f"| {cell(name)} | {t.new} | {t.duplicate} | {t.failed} | "
+                            f"{cell(reason)} |")
+        return "\n".join(rows) + "\n"
 
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -172,6 +225,7 @@ class _Item:
 
     label: str
     make: Callable[[], list[RawArticle]]
+    feed: FeedTally | None = None  # the listed feed this item came from
 
 
 class _Importer:
@@ -209,24 +263,28 @@ class _Importer:
     def feed_list_items(self, feeds: list[str]) -> list[_Item]:
         items: list[_Item] = []
         for feed in feeds:
+            tally = self.summary.feeds.setdefault(feed, FeedTally(feed))
             try:
                 if is_url(feed):
                     data, _ctype = fetch_url(feed, timeout=self.opts.timeout)
-                    items += self._feed_items(parse_feed(data, url=feed, origin=feed), feed)
+                    entries = parse_feed(data, url=feed, origin=feed)
                 else:
-                    items += self._feed_items(parse_feed(read_input_bytes(Path(feed)), origin=feed),
-                                              feed)
+                    entries = parse_feed(read_input_bytes(Path(feed)), origin=feed)
             except (OSError, ValueError, FetchError) as exc:
-                self._fail(feed, exc)
+                tally.error = self._fail(feed, exc)
+                continue
+            tally.name = next((e.source for e in entries if e.source), "")
+            items += self._feed_items(entries, feed, tally)
         return items
 
-    def _feed_items(self, entries: list[RawArticle], origin: str) -> list[_Item]:
+    def _feed_items(self, entries: list[RawArticle], origin: str,
+                    tally: FeedTally | None = None) -> list[_Item]:
         if not entries:
             self.summary.warnings.append((origin, "the feed has no entries"))
         items = []
         for n, entry in enumerate(entries, 1):
             label = f"{origin} entry {n} ({_short(entry.title)})"
-            items.append(_Item(label, partial(self._complete_list, entry, label)))
+            items.append(_Item(label, partial(self._complete_list, entry, label), tally))
         return items
 
     def _complete_list(self, entry: RawArticle, label: str) -> list[RawArticle]:
@@ -306,18 +364,25 @@ class _Importer:
                       end="" if tty else "\n", flush=True)
             try:
                 articles = item.make()
-            except (OSError, ValueError, FetchError) as exc:
-                self._fail(item.label, exc)
-                continue
-            except Exception as exc:  # a parser bug must not stop a long batch
-                self._fail(item.label, exc, unexpected=True)
+            except Exception as exc:  # noqa: BLE001 - a parser bug must not stop a long batch
+                expected = isinstance(exc, (OSError, ValueError, FetchError))
+                reason = self._fail(item.label, exc, unexpected=not expected)
+                if item.feed is not None:
+                    item.feed.failed += 1
+                    item.feed.reasons.append(reason)
                 continue
             for raw in articles:
-                self._write(item.label, raw)
+                status = self._write(item.label, raw)
+                if item.feed is not None:
+                    if status == "duplicate":
+                        item.feed.duplicate += 1
+                    else:
+                        item.feed.new += 1
         if show and tty:
             print(file=sys.stderr)
 
-    def _write(self, label: str, raw: RawArticle) -> None:
+    def _write(self, label: str, raw: RawArticle) -> str:
+        """Write one article (or recognise it as a duplicate); its WriteResult status."""
         raw = apply_overrides(raw, self.opts)
         source = (raw.source or "").strip() or Path(raw.origin or "unknown").stem or "unknown"
         family: str | None = None
@@ -326,7 +391,7 @@ class _Importer:
             if isinstance(dup, WriteResult):
                 self.summary.results.append(dup)
                 print(f"{label}: {dup.status}: {dup.path} ({dup.message})")
-                return
+                return dup.status
             family_of = dup
             if family_of is not None:
                 family = family_of.family or family_of.id
@@ -341,6 +406,7 @@ class _Importer:
         if result.status in ("imported", "replaced"):
             self.index.add(result.path, result.path.stem, source, raw.url, raw.body_markdown,
                            family)
+        return result.status
 
     def _duplicate_of(self, raw: RawArticle, source: str) -> WriteResult | _Known | None:
         """A duplicate result (same URL, same text from the same outlet), or the article this
@@ -359,7 +425,8 @@ class _Importer:
                                f"{what} as {known.path.name} from the same outlet")
         return known
 
-    def _fail(self, label: str, exc: BaseException, unexpected: bool = False) -> None:
+    def _fail(self, label: str, exc: BaseException, unexpected: bool = False) -> str:
+        """Record a failure; the reason, as reported."""
         reason = str(exc)
         if isinstance(exc, FetchError):
             reason = exc.reason if exc.url in label else f"{exc.url}: {exc.reason}"
@@ -372,6 +439,7 @@ class _Importer:
             reason = reason.removeprefix(prefix)
         self.summary.failures.append((label, reason))
         print(f"{label}: failed: {reason}", file=sys.stderr)
+        return reason
 
 
 def _short(text: str, n: int = 50) -> str:
