@@ -92,7 +92,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _github_report(summary: ImportSummary) -> None:
     """In a GitHub Actions step: the per-feed table appended to the job summary, and the
     counts and a commit message as step outputs (`steps.<id>.outputs.new`, `.message`)."""
-    new = summary.count("imported") + summary.count("replaced")
+    new = summary.new
     targets = [("GITHUB_STEP_SUMMARY", summary.feeds_markdown()),
                ("GITHUB_OUTPUT", f"new={new}\nduplicate={summary.count('duplicate')}\n"
                 f"failed={len(summary.failures)}\nmessage={summary.commit_message()}\n")]

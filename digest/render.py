@@ -356,12 +356,12 @@ def development_chart(d: Difference, chart_id: str) -> markupsafe.Markup:
         '<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="'
         + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy) + '"/>',
     ]
-    for (x, y), v in zip(xy, points, strict=True):
+    for (x, y), amount in zip(xy, amounts, strict=True):
         anchor = "start" if x == xy[0][0] else "end" if x == xy[-1][0] else "middle"
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="currentColor"/>')
         parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" font-size="10" '
                      f'text-anchor="{anchor}" fill="currentColor">'
-                     f'{esc(_chart_label(float(v.amount)))}</text>')  # type: ignore[arg-type]
+                     f'{esc(_chart_label(amount))}</text>')
     parts.append("</svg>")
     return markupsafe.Markup("".join(parts))
 

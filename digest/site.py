@@ -456,8 +456,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     if only is not None:
         return
     titles = {s.id: s.title for s in stories}
-    for sid in sorted(aliases or {}):
-        target = (aliases or {})[sid]
+    for sid, target in sorted((aliases or {}).items()):
         yield _spec(renderer, "moved.html", f"stories/{sid}/index.html",
                     target=f"stories/{target}/",
                     target_title=titles.get(target, "a story that was removed"))

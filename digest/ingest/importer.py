@@ -64,6 +64,11 @@ class ImportSummary:
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
 
+    @property
+    def new(self) -> int:
+        """Articles written by this import (new files and --force replacements)."""
+        return self.count("imported") + self.count("replaced")
+
     def lines(self) -> list[str]:
         out = [
             f"imported {self.count('imported') + self.count('replaced')}, "
@@ -77,7 +82,7 @@ class ImportSummary:
     def commit_message(self) -> str:
         """One line for the commit that adds what was imported, with the counts:
         "digest: 12 new articles from 5 feeds (2 failed)"."""
-        new = self.count("imported") + self.count("replaced")
+        new = self.new
         failed = sum(1 for t in self.feeds.values() if t.error is not None)
         n = len(self.feeds)
         what = f"{new} new article{'' if new == 1 else 's'}"
@@ -91,7 +96,7 @@ class ImportSummary:
         def cell(text: str) -> str:
             return " ".join(text.split()).replace("|", "\\|")
 
-        new = self.count("imported") + self.count("replaced")
+        new = self.new
         rows = ["### digest import", "",
                 f"{new} new, {self.count('duplicate')} duplicate, {len(self.failures)} failed", "",
                 "| feed | new | duplicate | failed | reason |", "|---|---:|---:|---:|---|"]
