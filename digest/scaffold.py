@@ -187,12 +187,15 @@ jobs:
 
       - name: Restore the build cache
         # the last run's parsed articles, comparisons and pages: a run that adds a few
-        # articles costs what a local incremental build costs, not a cold build
+        # articles costs what a local incremental build costs, not a cold build. The key
+        # that signs the cache files (~/.cache/digest) travels with them: a new runner
+        # would make a new one, and reject every file signed with the old
         uses: {a["cache-restore"]}
         with:
           path: |
             .digest-cache
             site
+            ~/.cache/digest
           key: {cache_key}
           restore-keys: digest-build-${{{{ runner.os }}}}-
 
@@ -243,6 +246,7 @@ jobs:
           path: |
             .digest-cache
             site
+            ~/.cache/digest
           key: {cache_key}
 
       - name: Upload the site

@@ -1,12 +1,14 @@
 """Runs the build job of digest's GitHub Actions workflow here, step by step, as GitHub's
-runner would: every `run:` step verbatim under `bash -e`, with $GITHUB_OUTPUT,
+runner would, each run on a "new machine" (a fresh clone and an empty home folder): every
+`run:` step verbatim under `bash -e`, with $GITHUB_OUTPUT,
 $GITHUB_STEP_SUMMARY and $GITHUB_REF_NAME, and `${{ ... }}` expressions substituted. The
 `uses:` steps have local stand-ins that do what the action does for this workflow:
 
 - actions/checkout: a fresh shallow clone of a local bare repository (new file times);
 - actions/setup-python and the "Install digest" step: digest is already installed here;
-- actions/cache/restore and /save: copies of the listed paths, kept under a key in a folder;
-  restore takes the newest entry whose key starts with a restore key, as actions/cache does;
+- actions/cache/restore and /save: copies of the listed paths (`~` is the run's home),
+  kept under a key in a folder; restore takes the newest entry whose key starts with a
+  restore key, as actions/cache does;
 - actions/configure-pages: the output `base_url` (the address the site is served at);
 - actions/upload-pages-artifact: a copy of the folder without its hidden files (as v5 does);
 - actions/deploy-pages (the deploy job): that copy becomes the served site.
@@ -50,6 +52,7 @@ class Run:
     order: list[StepRun] = field(default_factory=list)
     summary: str = ""  # every step's $GITHUB_STEP_SUMMARY, in order
     workspace: Path | None = None
+    home: Path | None = None
 
 
 class LocalRunner:
@@ -95,6 +98,8 @@ class LocalRunner:
         job = self.workflow["jobs"]["build"]
         ws = self.work / f"run-{run_id}"
         run.workspace = ws
+        run.home = self.work / f"home-{run_id}"  # a new runner: nothing in ~ survives
+        run.home.mkdir()
         for n, step in enumerate(job["steps"]):
             name = step.get("name") or step.get("uses") or f"step {n}"
             if "if" in step:
@@ -120,11 +125,12 @@ class LocalRunner:
         out_file.write_text("")
         summary_file.write_text("")
         env = {k: v for k, v in os.environ.items()
-               if k not in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")}
+               if k not in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "XDG_CACHE_HOME")}
         env.update({self.expand(k, run): self.expand(str(v), run)
                     for k, v in (step.get("env") or {}).items()})
         env.update({"GITHUB_OUTPUT": str(out_file), "GITHUB_STEP_SUMMARY": str(summary_file),
                     "GITHUB_REF_NAME": "main", "GITHUB_ACTIONS": "true", "CI": "true",
+                    "HOME": str(run.home),
                     "PATH": f"{self.shims}{os.pathsep}{os.environ.get('PATH', '')}"})
         script = self.expand(step["run"], run)
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=ws,
@@ -151,15 +157,17 @@ class LocalRunner:
             hit = next((e for pre in prefixes for e in entries if e.name.startswith(pre)), None)
             if hit is not None:
                 for rel in _paths(args["path"]):
-                    if (hit / rel).exists():
-                        shutil.copytree(hit / rel, ws / rel, copy_function=shutil.copy2)
+                    stored, place = _entry_path(hit, rel), _place(rel, ws, run)
+                    if stored.exists():
+                        shutil.copytree(stored, place, copy_function=shutil.copy2)
                 outputs["cache-matched-key"] = hit.name
         elif action == "actions/cache/save":
             entry = self.cache_store / args["key"]
             assert not entry.exists(), f"cache key {args['key']} saved twice"
             for rel in _paths(args["path"]):
-                if (ws / rel).exists():
-                    shutil.copytree(ws / rel, entry / rel, copy_function=shutil.copy2)
+                place = _place(rel, ws, run)
+                if place.exists():
+                    shutil.copytree(place, _entry_path(entry, rel), copy_function=shutil.copy2)
             entry.mkdir(exist_ok=True)
         elif action == "actions/configure-pages":
             outputs["base_url"] = self.base_url
@@ -184,3 +192,14 @@ class LocalRunner:
 
 def _paths(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _place(rel: str, ws: Path, run: Run) -> Path:
+    """Where a cache path is on the runner: `~/...` in the run's home, the rest in the
+    workspace."""
+    assert run.home is not None
+    return run.home / rel[2:] if rel.startswith("~/") else ws / rel
+
+
+def _entry_path(entry: Path, rel: str) -> Path:
+    return entry / "home" / rel[2:] if rel.startswith("~/") else entry / "workspace" / rel
