@@ -821,15 +821,20 @@ class Builder:
         return self._renderer[1], self._renderer[2]
 
     def _group(self, cfg: Config, articles: list[Article], terms: dict[str, Terms],
-               stored: dict[str, Any]) -> list[list[Article]]:
+               stored: dict[str, Any], background: list[Article] | None = None
+               ) -> list[list[Article]]:
         """group_into_stories, or the previous grouping when its every input is the same:
         the same articles (id, path, date, story pin) with the same term counts. In one
         process that is checked by the very same term objects; across processes by a hash
         of all of it (`stored`: the "groups" cache), so that a changed template, setting or
-        story note does not group 100,000 articles again (260 s)."""
-        sig = (cfg.group_window_days, *((a.id, a.path, a.published, a.story)
-                                        for a in articles))
+        story note does not group 100,000 articles again (260 s). `background`: the
+        articles retention keeps out of the groups, which still count in the IDF."""
+        sig: tuple[Any, ...] = (cfg.group_window_days, *((a.id, a.path, a.published, a.story)
+                                                         for a in articles))
         counts = [terms[a.id] for a in articles]
+        if background:
+            sig += ("background", *(a.id for a in background))
+            counts += [terms[a.id] for a in background]
         memo = self._groups
         by_id = {a.id: a for a in articles}
         if memo is not None and memo[0] == sig and all(
@@ -842,7 +847,7 @@ class Builder:
         ids = stored.get(key)
         if not _partition_of(ids, by_id):
             groups = group_into_stories(articles, window_days=cfg.group_window_days,
-                                        terms=terms)
+                                        terms=terms, background=counts[len(articles):])
             ids = [[a.id for a in g] for g in groups]
             stored.clear()
             stored[key] = ids
@@ -896,8 +901,8 @@ class Builder:
         # retention (keep_days): old articles are neither grouped nor compared
         kept = retention_for(cfg.keep_days, cfg.group_window_days, articles)
         recent, expired = for_grouping(kept, articles)
-        groups, expired_grouped = split_groups(kept, self._group(cfg, recent, terms,
-                                                                 caches["groups"]))
+        groups, expired_grouped = split_groups(kept, self._group(
+            cfg, recent, terms, caches["groups"], background=expired))
         expired += expired_grouped
         t2 = time.perf_counter()
         analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
