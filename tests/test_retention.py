@@ -194,13 +194,14 @@ def test_a_bad_keep_days_names_the_file_the_line_and_the_fix(
     assert "'keep_days: 30'" in proc.stderr and "delete the line" in proc.stderr
 
 
-def _article(aid: str, day: int) -> Article:
-    return Article(id=aid, title=aid, source="Outlet", url=None, published=date(2025, 1, day),
-                   path=f"content/articles/{aid}.md", body_markdown="", paragraphs=[])
+def _article(aid: str, day: date | None, story: str | None = None) -> Article:
+    return Article(id=aid, title=aid, source="Outlet", url=None, published=day,
+                   path=f"content/articles/{aid}.md", body_markdown="", paragraphs=[],
+                   story=story)
 
 
 def test_the_lock_keeps_expired_articles_in_their_stories() -> None:
-    a, b, c, d = (_article(i, n) for n, i in enumerate("abcd", start=1))
+    a, b, c, d = (_article(i, date(2025, 1, n)) for n, i in enumerate("abcd", start=1))
     lock = StoryLock(stories={"a": ("a", "b"), "c": ("c", "d"), "x": ("x",)})
     # a and b expired: story a stays (not removed) with its articles; x has none left
     ids, new = assign_story_ids([[c, d]], lock, expired=["a", "b"])
@@ -225,3 +226,22 @@ def test_init_writes_a_commented_keep_days(tmp_path: Path) -> None:
     run_digest("build", "--root", str(tmp_path / "news"))
     assert json.loads((tmp_path / "news" / "site" / "api" / "stories.json").read_text(
         encoding="utf-8"))["stories"]
+
+
+def test_the_reference_day_horizon_pins_and_undated_articles() -> None:
+    from digest.retention import for_grouping, retention_for, split_groups
+
+
+    newest, undated = _article("newest", date(2025, 5, 31)), _article("undated", None)
+    old, old_pinned = _article("old", date(2025, 1, 1)), _article("old-pinned", date(2025, 1, 2), "p")
+    pinned, buffer = _article("pinned", date(2025, 5, 30), "p"), _article("buffer", date(2025, 5, 20))
+    articles = [old, old_pinned, buffer, pinned, undated, newest]
+    assert retention_for(None, 4, articles).active is False
+    ret = retention_for(7, 4, articles)  # newest 05-31: cutoff 05-24, horizon 05-18
+    assert (ret.reference, ret.cutoff, ret.horizon) == (
+        date(2025, 5, 31), date(2025, 5, 24), date(2025, 5, 18))
+    grouped, kept_out = for_grouping(ret, articles)
+    assert grouped == [old_pinned, buffer, pinned, undated, newest] and kept_out == [old]
+    live, expired = split_groups(ret, [[old_pinned, pinned], [buffer], [undated], [newest]])
+    assert live == [[old_pinned, pinned], [undated], [newest]] and expired == [buffer]
+    assert retention_for(7, 4, [undated]).active is False  # no date: nothing expires
