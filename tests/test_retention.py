@@ -19,6 +19,7 @@ import pytest
 
 from digest.build import build
 from digest.model import Article
+from digest.retention import for_grouping, retention_for, split_groups
 from digest.storyids import StoryLock, assign_story_ids
 from tests.conftest import local_http_server, run_digest, stories_json
 from tests.test_incremental import clean_build, snapshot
@@ -229,12 +230,11 @@ def test_init_writes_a_commented_keep_days(tmp_path: Path) -> None:
 
 
 def test_the_reference_day_horizon_pins_and_undated_articles() -> None:
-    from digest.retention import for_grouping, retention_for, split_groups
-
-
     newest, undated = _article("newest", date(2025, 5, 31)), _article("undated", None)
-    old, old_pinned = _article("old", date(2025, 1, 1)), _article("old-pinned", date(2025, 1, 2), "p")
-    pinned, buffer = _article("pinned", date(2025, 5, 30), "p"), _article("buffer", date(2025, 5, 20))
+    old = _article("old", date(2025, 1, 1))
+    old_pinned = _article("old-pinned", date(2025, 1, 2), "p")
+    pinned = _article("pinned", date(2025, 5, 30), "p")
+    buffer = _article("buffer", date(2025, 5, 20))
     articles = [old, old_pinned, buffer, pinned, undated, newest]
     assert retention_for(None, 4, articles).active is False
     ret = retention_for(7, 4, articles)  # newest 05-31: cutoff 05-24, horizon 05-18
