@@ -478,7 +478,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
 
     if only is not None:
         return
-    titles = {s.id: s.title for s in stories}
+    titles = {s.id: s.title for s in [*stories, *(archive.stories if archive else ())]}
     for sid, target in sorted((aliases or {}).items()):
         yield _spec(renderer, "moved.html", f"stories/{sid}/index.html",
                     target=f"stories/{target}/",

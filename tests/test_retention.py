@@ -24,7 +24,7 @@ from digest.storyids import StoryLock, assign_story_ids
 from tests.conftest import local_http_server, run_digest, stories_json
 from tests.test_incremental import clean_build, snapshot
 from tests.test_serve import _fragments_text
-from tests.test_stable_urls import _get, _lock, _Quiet
+from tests.test_stable_urls import _get, _lock, _pin, _Quiet
 
 EVAL = Path(__file__).parent / "eval" / "articles"
 KEEP = 30  # the eval corpus runs from 2025-02-22 to 2025-04-16: cutoff 2025-03-17
@@ -129,6 +129,27 @@ def test_expired_stories_leave_the_listings_and_every_published_url_still_answer
     _keep(corpus, None)  # keep_days taken out: the whole digest is back
     run_digest("build", "--root", str(corpus))
     assert {s["id"] for s in stories_json(corpus)["stories"]} == kept | expired
+
+
+def test_a_story_merged_into_one_that_expired_redirects_to_its_archived_page(
+        corpus: Path, tmp_path: Path) -> None:
+    folder = corpus / "content" / "articles"
+    run_digest("build", "--root", str(corpus))
+    missiles = "2025-03-10-nk-ballistic-missiles-nhk"
+    for aid in _lock(corpus).stories[DESTROYER]:
+        _pin(folder / f"{aid}.md", missiles)
+    run_digest("build", "--root", str(corpus))
+    assert _lock(corpus).aliases == {DESTROYER: missiles}
+    _keep(corpus, KEEP)
+    run_digest("build", "--root", str(corpus))
+    lock = _lock(corpus)
+    assert lock.aliases == {DESTROYER: missiles} and DESTROYER in lock.stories[missiles]
+    moved = (corpus / "site" / "stories" / DESTROYER / "index.html").read_text(encoding="utf-8")
+    archived = (corpus / "site" / "stories" / missiles / "index.html").read_text(encoding="utf-8")
+    title = re.search(r"<h1>(.*)</h1>", archived)[1]
+    assert "Archived story" in archived and f">{title}</a>" in moved
+    assert f'url=/stories/{missiles}/"' in moved
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
 
 def test_keep_days_that_expires_nothing_changes_nothing(corpus: Path, tmp_path: Path) -> None:
