@@ -55,6 +55,12 @@ group_window_days: 4
 # Stories per index page (the index is paginated: page/2/, page/3/, ...).
 stories_per_page: 20
 
+# Retention: a story leaves the index, feeds, sitemap, search and API once its newest
+# report is more than this many days older than the newest article in content/ (not the
+# clock). Its URL keeps answering with a small archived page; content/ is never touched.
+# Unset: keep every story.
+# keep_days: 30
+
 # Static search over stories and articles (Pagefind, runs in the browser). It adds about
 # a second to a build that changed pages; false turns it off.
 search: true
