@@ -478,12 +478,23 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
 
     if only is not None:
         return
+    # Index pages past the end: the list of stories gets shorter when stories expire, merge
+    # or lose all their articles, but a page/N/ once published keeps answering (a redirect
+    # to the last page). Every story ever published is live, an alias, removed or archived,
+    # so this many pages is at least as many as the site ever had.
+    removed = sorted(removed)
+    ever = len(stories) + len(aliases or {}) + len(removed) + \
+        len(archive.stories if archive else ())
+    last = "" if len(chunks) == 1 else f"page/{len(chunks)}/"
+    for n in range(len(chunks) + 1, -(-ever // per_page) + 1):
+        yield _spec(renderer, "moved.html", f"page/{n}/index.html", target=last,
+                    target_title=f"page {len(chunks)} of the stories", index_page=True)
     titles = {s.id: s.title for s in [*stories, *(archive.stories if archive else ())]}
     for sid, target in sorted((aliases or {}).items()):
         yield _spec(renderer, "moved.html", f"stories/{sid}/index.html",
                     target=f"stories/{target}/",
                     target_title=titles.get(target, "a story that was removed"))
-    for sid in sorted(removed):
+    for sid in removed:
         yield _spec(renderer, "removed.html", f"stories/{sid}/index.html")
     if archive is not None:
         yield from _archived_specs(renderer, archive, outlets, helpers)

@@ -266,3 +266,35 @@ def test_the_reference_day_horizon_pins_and_undated_articles() -> None:
     live, expired = split_groups(ret, [[old_pinned, pinned], [buffer], [undated], [newest]])
     assert live == [[old_pinned, pinned], [undated], [newest]] and expired == [buffer]
     assert retention_for(7, 4, [undated]).active is False  # no date: nothing expires
+
+
+def test_index_pages_past_the_end_of_a_shorter_list_keep_answering(
+        corpus: Path, tmp_path: Path) -> None:
+    """Stories expire, so the index gets fewer pages: every page/N/ published before
+    still answers, as a redirect to the last page (listed nowhere); a clean build of the
+    same content and lock writes the same."""
+    (corpus / "digest.yaml").write_text("stories_per_page: 2\n", encoding="utf-8")
+    run_digest("build", "--root", str(corpus))
+    site = corpus / "site"
+    pages_before = sorted(p.parent.name for p in (site / "page").glob("*/index.html"))
+    assert len(pages_before) >= 6
+    (corpus / "digest.yaml").write_text(f"stories_per_page: 2\nkeep_days: {KEEP}\n",
+                                        encoding="utf-8")
+    run_digest("build", "--root", str(corpus))
+    live = len(stories_json(corpus)["stories"])
+    last = -(-live // 2)
+    assert last < int(pages_before[-1])  # the list got shorter
+    index = (site / "page" / str(last) / "index.html").read_text("utf-8")
+    assert f"Page {last} of {last}" in index and 'rel="next"' not in index
+    handler = functools.partial(_Quiet, directory=str(site))
+    with local_http_server(handler) as base:
+        for n in pages_before:
+            status, html = _get(base, f"/page/{n}/")
+            assert status == 200, n
+            if int(n) > last:
+                assert f'<meta http-equiv="refresh" content="0; url=/page/{last}/">' in html
+                assert "This page of the story list has moved" in html
+                assert 'content="noindex"' in html
+        sitemap = _get(base, "/sitemap.xml")[1]
+    assert f"/page/{last + 1}/" not in sitemap and f"/page/{last}/" in sitemap
+    assert snapshot(site) == clean_build(corpus, tmp_path)
