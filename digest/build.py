@@ -71,6 +71,7 @@ from digest.load import (
 )
 from digest.model import Article, Problem, Story
 from digest.render import Renderer
+from digest.retention import Archive, for_grouping, make_archive, retention_for, split_groups
 from digest.search import SearchIndex
 from digest.site import PageData, PageMemo, PageSpec, site_pages
 from digest.storyids import StoryLock, assign_story_ids, format_lock, read_lock, save_lock
@@ -970,15 +971,20 @@ class Builder:
         return self._renderer[1], self._renderer[2]
 
     def _group(self, cfg: Config, articles: list[Article], terms: dict[str, Terms],
-               stored: dict[str, Any]) -> list[list[Article]]:
+               stored: dict[str, Any], background: list[Article] | None = None
+               ) -> list[list[Article]]:
         """group_into_stories, or the previous grouping when its every input is the same:
         the same articles (id, path, date, story pin) with the same term counts. In one
         process that is checked by the very same term objects; across processes by a hash
         of all of it (`stored`: the "groups" cache), so that a changed template, setting or
-        story note does not group 100,000 articles again (260 s)."""
-        sig = (cfg.group_window_days, *((a.id, a.path, a.published, a.story)
-                                        for a in articles))
+        story note does not group 100,000 articles again (260 s). `background`: the
+        articles retention keeps out of the groups, which still count in the IDF."""
+        sig: tuple[Any, ...] = (cfg.group_window_days, *((a.id, a.path, a.published, a.story)
+                                                         for a in articles))
         counts = [terms[a.id] for a in articles]
+        if background:
+            sig += ("background", *(a.id for a in background))
+            counts += [terms[a.id] for a in background]
         memo = self._groups
         by_id = {a.id: a for a in articles}
         if memo is not None and memo[0] == sig and all(
@@ -991,7 +997,7 @@ class Builder:
         ids = stored.get(key)
         if not _partition_of(ids, by_id):
             groups = group_into_stories(articles, window_days=cfg.group_window_days,
-                                        terms=terms)
+                                        terms=terms, background=counts[len(articles):])
             ids = [[a.id for a in g] for g in groups]
             stored.clear()
             stored[key] = ids
@@ -1044,14 +1050,21 @@ class Builder:
         result.problems = problems + note_problems
         result.articles = articles
         t1 = time.perf_counter()
-        groups = self._group(cfg, articles, terms, caches["groups"])
+        # retention (keep_days): old articles are neither grouped nor compared
+        kept = retention_for(cfg.keep_days, cfg.group_window_days, articles)
+        recent, expired = for_grouping(kept, articles)
+        groups, expired_grouped = split_groups(kept, self._group(
+            cfg, recent, terms, caches["groups"], background=expired))
+        expired += expired_grouped
         t2 = time.perf_counter()
         analyses = analyse_stories(groups, caches["analyses"], executor=executor,
                                    progress=self.progress, root=cfg.root)
-        ids, self.lock = assign_story_ids(groups, lock)
+        ids, self.lock = assign_story_ids(groups, lock, [a.id for a in expired])
         result.stories = make_stories(groups, analyses, notes, self._stories, ids)
+        archive = make_archive(kept, self.lock, result.stories, expired, notes)
         t3 = time.perf_counter()
-        stats = self._write(cfg, renderer, global_key, result.stories, caches, write_lock)
+        stats = self._write(cfg, renderer, global_key, result.stories, caches, write_lock,
+                            archive)
         new_lock = format_lock(self.lock)
         if self.record_ids and new_lock != lock_bytes and (lock_bytes or self.lock.stories):
             save_lock(cfg.content, new_lock)  # after the site: it records what was published
@@ -1085,11 +1098,12 @@ class Builder:
         return result
 
     def _write(self, cfg: Config, renderer: Renderer, global_key: str, stories: list[Story],
-               caches: dict[str, dict[str, Any]], write_lock: WriteLock | None = None
-               ) -> _WriteStats:
+               caches: dict[str, dict[str, Any]], write_lock: WriteLock | None = None,
+               archive: Archive | None = None) -> _WriteStats:
         self._pages.scope = global_key
         specs = _counting(site_pages(cfg, renderer, stories, self._pages,
-                                     aliases=self.lock.aliases, removed=self.lock.removed),
+                                     aliases=self.lock.aliases, removed=self.lock.removed,
+                                     archive=archive),
                           self.progress)
         manifest = caches["pages"] if self.use_cache else {}
         search = SearchIndex(cfg, use_cache=self.use_cache)
@@ -1100,7 +1114,7 @@ class Builder:
             stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
                                                       postprocess, known, lock=write_lock)
             self._site_paths, self._site_paths_of = stats.paths, cfg.output
-        elif self._few_changes(cfg, global_key, stories, manifest):
+        elif self._few_changes(cfg, global_key, stories, manifest, archive):
             stats, new_manifest = write_site_in_place(cfg.output, specs, manifest, global_key,
                                                       postprocess, lock=write_lock)
         else:
@@ -1111,7 +1125,7 @@ class Builder:
         return stats
 
     def _few_changes(self, cfg: Config, global_key: str, stories: list[Story],
-                     manifest: dict[str, str]) -> bool:
+                     manifest: dict[str, str], archive: Archive | None = None) -> bool:
         """Whether a one-shot build may write into site/ in place instead of swapping in a
         staged copy: when site/ is the last build's (same settings, theme and code) and at
         most IN_PLACE_STORIES stories (or 2%) changed. A staged copy costs a hard link per
@@ -1122,7 +1136,9 @@ class Builder:
         if not manifest or not cfg.output.is_dir() or cfg.output.is_symlink() or \
                 not next(iter(manifest.values())).startswith(global_key + ":"):
             return False
-        return self._pages.changed(stories) <= max(IN_PLACE_STORIES, len(stories) // 50)
+        archived = archive.all_articles() if archive is not None else ()
+        return self._pages.changed(stories, archived) <= max(IN_PLACE_STORIES,
+                                                             len(stories) // 50)
 
     @property
     def quick_ready(self) -> bool:

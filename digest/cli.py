@@ -135,8 +135,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
               "installed from a git URL, so the workflow cannot know where to install it from "
               "(or run init again with --install SPEC)", file=sys.stderr)
     print(f"\nNext: cd {root} && digest build && digest serve\n"
-          "Publish: push to GitHub and set Settings -> Pages -> Source: GitHub Actions "
-          "(see docs/HOSTING.md), or run digest gh-deploy.")
+          "Follow feeds: list them in feeds.yaml; digest import --feeds feeds.yaml --fetch\n"
+          "Publish: push to GitHub and set Settings -> Pages -> Source: GitHub Actions; the "
+          "workflow then imports the feeds, commits and publishes every day (see "
+          "docs/HOSTING.md). Or run digest gh-deploy.")
     return 0
 
 

@@ -41,6 +41,9 @@ class Config:
     stories_per_page: int = 20
     feeds: list[str] = field(default_factory=list)
     search: bool = True  # build a Pagefind search index (digest/search.py)
+    # retention (digest/retention.py): stories whose newest report is more than this many
+    # days older than the newest article leave the listings; None keeps every story
+    keep_days: int | None = None
     # where load, term extraction and comparison run: 'local' (this machine's process pool)
     # or 'dask://HOST:PORT' (a Dask scheduler's workers: digest/executor.py,
     # docs/SCALING.md). Never changes the site's bytes: see settings()
@@ -79,8 +82,23 @@ _FIELDS = {
     "title": str, "description": str, "base_url": str, "language": str, "content_dir": str,
     "output_dir": str, "templates_dir": str, "cache_dir": str, "cname": str,
     "group_window_days": int, "stories_per_page": int, "feeds": list,
-    "search": bool, "executor": str,
+    "search": bool, "keep_days": int, "executor": str,
 }
+KEEP_DAYS_FIX = ("write a whole number of days, 0 or more (e.g. 'keep_days: 30'), or delete "
+                 "the line to keep every story")
+
+
+def _line_of(text: str, key: str) -> str:
+    """':LINE' of a top-level setting in digest.yaml's text ('' when it cannot be told)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ""
+    if isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            if k.value == key:
+                return f":{k.start_mark.line + 1}"
+    return ""
 
 
 def load_config(root: Path, base_url: str | None = None) -> Config:
@@ -89,8 +107,9 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
     cfg = Config(root=root)
     path = root / CONFIG_NAME
     if path.exists():
+        text = path.read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark else ""
@@ -104,6 +123,10 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
                 )
             if value is None:
                 continue
+            if key == "keep_days" and (type(value) is not int or value < 0):
+                raise ConfigError(f"{CONFIG_NAME}{_line_of(text, key)}: keep_days must be a "
+                                  f"whole number of days, 0 or more, got {value!r}; "
+                                  f"{KEEP_DAYS_FIX}")
             if not isinstance(value, _FIELDS[key]):
                 raise ConfigError(
                     f"{CONFIG_NAME}: {key} must be a {_FIELDS[key].__name__}, got {value!r}"

@@ -245,18 +245,22 @@ def group_into_stories(
     window_days: int = 4,
     threshold: float = THRESHOLD,
     terms: dict[str, Terms] | None = None,
+    background: list[Terms] | None = None,
 ) -> list[list[Article]]:
     """Partition articles into stories; each list is sorted by date then id.
 
     `terms` may carry precomputed article_terms by article id (the build caches them).
+    `background`: the terms of articles that are not grouped but still count in the IDF
+    (retention, digest/retention.py: the expired articles are still the digest's
+    vocabulary, so leaving them out of the grouping does not regroup the others).
     """
     ordered = sorted(articles, key=_order_key)
     counts = {a.id: (terms or {}).get(a.id) or article_terms(a) for a in ordered}
     df: Counter[str] = Counter()
-    for c in counts.values():
+    for c in [*counts.values(), *(background or ())]:
         if c.keys:
             df.update(c.keys.split(" "))  # an article's terms are distinct
-    n = len(ordered)
+    n = len(ordered) + len(background or ())
     idf = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
     default_idf = math.log(n + 1) + 1.0
     name_terms = {t for t in df if t.startswith(ENTITY)}

@@ -1,10 +1,12 @@
 """`digest init DIR`: a new digest, ready to build locally and to publish on GitHub Pages.
 
-Writes digest.yaml (commented), content/articles/ with one example article, a copy of the
-default theme in templates/ to customise, a .gitignore, and .github/workflows/pages.yml,
-which builds the site and deploys it with the official GitHub Pages actions, passing the
-site's address from actions/configure-pages to `digest build --base-url` (so a project
-site under https://USER.github.io/REPO/ works with no hand edits).
+Writes digest.yaml (commented), feeds.yaml (the feeds to follow), content/articles/ with
+one example article, a copy of the default theme in templates/ to customise, a .gitignore,
+and .github/workflows/pages.yml, which every day imports the feeds, builds the site with
+the last run's build cache, commits what was imported (and content/stories.lock) and
+deploys the site with the official GitHub Pages actions, passing the site's address from
+actions/configure-pages to `digest build --base-url` (so a project site under
+https://USER.github.io/REPO/ works with no hand edits).
 
 Existing files are never overwritten unless `force` is set: `init` names them and stops.
 """
@@ -53,6 +55,12 @@ group_window_days: 4
 # Stories per index page (the index is paginated: page/2/, page/3/, ...).
 stories_per_page: 20
 
+# Retention: a story leaves the index, feeds, sitemap, search and API once its newest
+# report is more than this many days older than the newest article in content/ (not the
+# clock). Its URL keeps answering with a small archived page; content/ is never touched.
+# Unset: keep every story.
+# keep_days: 30
+
 # Static search over stories and articles (Pagefind, runs in the browser). It adds about
 # a second to a build that changed pages; false turns it off.
 search: true
@@ -88,6 +96,19 @@ the story page shows what the sources agree on and where they differ.
 Delete this file once you have added your own articles.
 """
 
+FEEDS_TEMPLATE = """\
+# feeds.yaml: the RSS/Atom feeds this digest follows. The daily workflow
+# (.github/workflows/pages.yml) imports their new entries with
+#   digest import --feeds feeds.yaml --fetch
+# which you can also run here. One feed URL (or a path to a feed file) a line; entries that
+# carry only a summary are completed from the page they link to (--fetch). A feed that fails
+# never stops the others: the run's summary lists each feed with its new, duplicate and
+# failed entries.
+feeds:
+  # - https://www.example.org/world/rss.xml
+  # - https://news.example.net/feeds/atom.xml
+"""
+
 GITIGNORE = """\
 # built by `digest build`
 site/
@@ -96,15 +117,42 @@ __pycache__/
 """
 
 
+# The actions the workflow uses, at their current major versions (docs/HOSTING.md says why
+# each): a major version tag follows that major's fixes; a new major is a reviewed change.
+ACTIONS = {
+    "checkout": "actions/checkout@v7",
+    "setup-python": "actions/setup-python@v6",
+    "cache-restore": "actions/cache/restore@v6",
+    "cache-save": "actions/cache/save@v6",
+    "configure-pages": "actions/configure-pages@v6",
+    "upload-pages-artifact": "actions/upload-pages-artifact@v5",
+    "deploy-pages": "actions/deploy-pages@v5",
+}
+
+
 def pages_workflow(install_command: str, install_note: str = "") -> str:
-    """The GitHub Actions workflow that builds the digest and deploys it to GitHub Pages.
+    """The GitHub Actions workflow that keeps the digest up to date and publishes it on
+    GitHub Pages: every day (and on demand, and on a push to main) it imports the feeds in
+    feeds.yaml, builds with the build cache of the last run, commits what the import added
+    (and content/stories.lock) back to the branch, and deploys the site.
 
     `install_command` is the shell command that installs digest on the runner.
     """
     note = "".join(f"        # {line}\n" for line in install_note.splitlines())
+    a = ACTIONS
+    # a new cache entry per run (an entry cannot be overwritten); a run restores the newest
+    cache_key = "digest-build-${{ runner.os }}-${{ github.run_id }}-${{ github.run_attempt }}"
     return f"""\
-# Builds the digest and publishes it on GitHub Pages, on every push to main and on demand
-# (Actions -> Publish the digest -> Run workflow).
+# Keeps the digest up to date and publishes it on GitHub Pages (docs/HOSTING.md).
+#
+# Every day (the cron line below), on demand (Actions -> Publish the digest -> Run
+# workflow) and on every push to main, it:
+#   1. imports the new entries of the feeds listed in feeds.yaml (`digest import --feeds`;
+#      one failing feed never stops the others; the run's summary lists each feed),
+#   2. builds the site, starting from the last run's build cache (.digest-cache/ and site/),
+#   3. commits the new articles and content/stories.lock (the ids that keep story URLs
+#      stable) back to the branch, only when something changed, with the counts,
+#   4. deploys the site to GitHub Pages.
 #
 # One-time set-up: on GitHub, Settings -> Pages -> Build and deployment -> Source:
 # "GitHub Actions". The site is then published at https://USER.github.io/REPO/ (or your
@@ -113,54 +161,134 @@ def pages_workflow(install_command: str, install_note: str = "") -> str:
 name: Publish the digest
 
 on:
+  schedule:
+    # Every day at 05:17 UTC. Change it to suit you: minute hour day-of-month month
+    # day-of-week, in UTC ("17 5,17 * * *" runs twice a day). GitHub may start a scheduled
+    # run some minutes late, and pauses the schedule of a public repository after 60 days
+    # without a commit (each import that adds articles is one).
+    - cron: "17 5 * * *"
+  workflow_dispatch:
   push:
     branches: [main]
-  workflow_dispatch:
 
-permissions:
-  contents: read
-  pages: write
-  id-token: write
-
+# one run at a time: two runs would both commit and both deploy
 concurrency:
   group: pages
   cancel-in-progress: false
 
+permissions:
+  contents: read
+
 jobs:
   build:
     runs-on: ubuntu-latest
+    permissions:
+      contents: write  # to commit the imported articles and content/stories.lock
+    outputs:
+      import: ${{{{ steps.import.outcome }}}}
     steps:
-      - uses: actions/checkout@v4
+      - uses: {a["checkout"]}
 
-      - uses: actions/setup-python@v5
+      - uses: {a["setup-python"]}
         with:
           python-version: "3.12"
 
       - name: Install digest
 {note}        run: {install_command}
 
+      - name: Restore the build cache
+        # the last run's parsed articles, comparisons and pages: a run that adds a few
+        # articles costs what a local incremental build costs, not a cold build. The key
+        # that signs the cache files (~/.cache/digest) travels with them: a new runner
+        # would make a new one, and reject every file signed with the old
+        uses: {a["cache-restore"]}
+        with:
+          path: |
+            .digest-cache
+            site
+            ~/.cache/digest
+          key: {cache_key}
+          restore-keys: digest-build-${{{{ runner.os }}}}-
+
+      - name: Import the feeds
+        id: import
+        # every feed failing (exit 1) must not keep what was pushed by hand from the site:
+        # the run goes on, publishes, and the "report" job below then marks it failed
+        continue-on-error: true
+        run: |
+          if [ -f feeds.yaml ]; then
+            digest import --feeds feeds.yaml --fetch
+          else
+            echo "no feeds.yaml: nothing to import"
+          fi
+
       - name: Configure GitHub Pages
         id: pages
-        uses: actions/configure-pages@v5
+        uses: {a["configure-pages"]}
 
       - name: Build the site
         run: digest build --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
 
+      - name: Commit new articles and story ids
+        env:
+          NEW: ${{{{ steps.import.outputs.new }}}}
+          MESSAGE: ${{{{ steps.import.outputs.message }}}}
+        run: |
+          git add -A content
+          if git diff --cached --quiet; then
+            echo "nothing new under content/"
+            exit 0
+          fi
+          if [ "${{NEW:-0}}" = 0 ]; then MESSAGE="digest: update content/stories.lock"; fi
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git commit -q -m "$MESSAGE"
+          git show --stat --format="committed: %s" HEAD
+          # a push made meanwhile: put this commit on top of it (content/ files are new
+          # files, so this only conflicts if someone edited the same article)
+          git push -q origin HEAD:"$GITHUB_REF_NAME" || {{
+            git pull -q --rebase origin "$GITHUB_REF_NAME"
+            git push -q origin HEAD:"$GITHUB_REF_NAME"
+          }}
+
+      - name: Save the build cache
+        uses: {a["cache-save"]}
+        with:
+          path: |
+            .digest-cache
+            site
+            ~/.cache/digest
+          key: {cache_key}
+
       - name: Upload the site
-        uses: actions/upload-pages-artifact@v3
+        uses: {a["upload-pages-artifact"]}
         with:
           path: site
 
   deploy:
     needs: build
     runs-on: ubuntu-latest
+    permissions:
+      pages: write  # to deploy to GitHub Pages
+      id-token: write  # to prove the deployment comes from this workflow
     environment:
       name: github-pages
       url: ${{{{ steps.deployment.outputs.page_url }}}}
     steps:
       - name: Deploy to GitHub Pages
         id: deployment
-        uses: actions/deploy-pages@v4
+        uses: {a["deploy-pages"]}
+
+  report:
+    # the site is published either way; a run in which every feed failed shows red
+    needs: [build, deploy]
+    if: needs.build.outputs.import == 'failure'
+    runs-on: ubuntu-latest
+    steps:
+      - name: Every feed failed
+        run: |
+          echo "::error::digest import failed for every feed: see the build job's summary"
+          exit 1
 """
 
 
@@ -222,6 +350,7 @@ def planned_files(title: str, base_url: str, install: str, note: str, today: str
                                               base_url=json.dumps(base_url)).encode(),
         f"content/articles/{today}-welcome-to-your-digest.md":
             EXAMPLE_ARTICLE.format(date=today).encode(),
+        "feeds.yaml": FEEDS_TEMPLATE.encode(),
         ".gitignore": GITIGNORE.encode(),
         ".github/workflows/pages.yml":
             pages_workflow(f'pip install "{install}"', note).encode(),

@@ -34,6 +34,7 @@ from digest.render import (
     story_line,
     story_path,
 )
+from digest.retention import Archive
 from digest.text import slugify
 
 FEED_ENTRIES = 50  # the newest stories in each Atom feed
@@ -158,11 +159,15 @@ class Outlets:
     first has sources/<slug>/, the next sources/<slug>-2/, and so on.
     """
 
-    def __init__(self, stories: list[Story]):
+    def __init__(self, stories: list[Story], archived: Iterable[Article] = ()):
         self.names: dict[str, str] = {}  # casefolded name -> the name as first written
         for story in stories:
             for a in story.articles:
                 self.names.setdefault(a.source.casefold(), a.source)
+        # the outlets of expired articles (retention) too: an outlet's page path never
+        # moves because another outlet's stories left the digest
+        for a in archived:
+            self.names.setdefault(a.source.casefold(), a.source)
         self._paths: dict[str, str] = {}
         used: set[str] = set()
         for key in sorted(self.names, key=lambda k: (slugify(self.names[k]), k)):
@@ -336,9 +341,9 @@ class PageMemo:
              [(a.fingerprint, outlets.path(a.source)) for a in story.articles]],
             ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def changed(self, stories: list[Story]) -> int:
+    def changed(self, stories: list[Story], archived: Iterable[Article] = ()) -> int:
         """How many of these stories' pages are not known (a story new or changed)."""
-        outlets = Outlets(stories)
+        outlets = Outlets(stories, archived)
         return sum(self.get(self.story_key(s, outlets)) is None for s in stories)
 
     def get(self, key: str | None) -> StoryPages | None:
@@ -376,6 +381,22 @@ def _story_specs(renderer: Renderer, story: Story, card: dict[str, Any], outlets
     return specs
 
 
+def _archived_specs(renderer: Renderer, archive: Archive, outlets: Outlets,
+                    helpers: dict[str, Any]) -> Iterator[PageSpec]:
+    """The small pages that keep expired stories' and articles' URLs answering."""
+    for story in archive.stories:
+        yield _spec(renderer, "archived.html", f"stories/{story.id}/index.html",
+                    story={"id": story.id, "title": story.title, "note_html": story.note_html,
+                           "first": story.first, "last": story.last,
+                           "articles": [article_link(a, outlets) for a in story.articles]},
+                    keep_days=archive.keep_days, **helpers)
+    for article, sid, title, live in archive.articles:
+        yield _spec(renderer, "archived_article.html", article_path(article) + "index.html",
+                    article=article_link(article, outlets), author=article.author,
+                    story={"path": f"stories/{sid}/", "title": title, "live": live},
+                    keep_days=archive.keep_days, **helpers)
+
+
 def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], PageData]:
     def make() -> PageData:
         return next(s for s in make_all() if s.path == path).make()
@@ -384,14 +405,16 @@ def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], Pag
 
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                memo: PageMemo | None = None, only: Set[str] | None = None,
-               aliases: Mapping[str, str] | None = None, removed: Iterable[str] = ()
-               ) -> Iterator[PageSpec]:
+               aliases: Mapping[str, str] | None = None, removed: Iterable[str] = (),
+               archive: Archive | None = None) -> Iterator[PageSpec]:
     """Every output file of the site, in a deterministic order.
 
     `aliases` (merged story id -> the id it lives on as) and `removed` (ids of published
     stories with no article left; see digest/storyids.py) keep those stories' URLs
     answering: a redirect page, a "removed" page. Neither is in the sitemap, the feeds,
-    the index or the API.
+    the index or the API. `archive` (retention, digest/retention.py): the expired stories
+    and articles, each with a small archived page, listed nowhere; an outlet all of whose
+    stories expired keeps its page and feed (empty), out of the sources list and sitemap.
 
     `only` (story ids; the dev server's provisional rebuild of edited stories): just the
     story and article pages of those stories and the index pages that list them (the
@@ -403,7 +426,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     if only is not None and memo is not None and memo.outlets is not None:
         outlets = memo.outlets  # the same outlets: the caller says so
     else:
-        outlets = Outlets(stories)
+        outlets = Outlets(stories, archive.all_articles() if archive else ())
     per_page = max(1, cfg.stories_per_page)
     chunks = [stories[i:i + per_page] for i in range(0, len(stories), per_page)] or [[]]
     # the index pages to write: all, or those listing a story of `only`
@@ -455,17 +478,22 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
 
     if only is not None:
         return
-    titles = {s.id: s.title for s in stories}
+    titles = {s.id: s.title for s in [*stories, *(archive.stories if archive else ())]}
     for sid, target in sorted((aliases or {}).items()):
         yield _spec(renderer, "moved.html", f"stories/{sid}/index.html",
                     target=f"stories/{target}/",
                     target_title=titles.get(target, "a story that was removed"))
     for sid in sorted(removed):
         yield _spec(renderer, "removed.html", f"stories/{sid}/index.html")
+    if archive is not None:
+        yield from _archived_specs(renderer, archive, outlets, helpers)
     by_source: dict[str, list[Story]] = {}  # casefolded outlet name -> its stories
     for s in stories:
         for src in s.sources:
             by_source.setdefault(src.casefold(), []).append(s)
+    listed_sources = set(by_source)
+    for key in outlets.names:  # outlets whose stories all expired (retention): no stories
+        by_source.setdefault(key, [])
     sources = sorted(by_source, key=lambda k: (k, outlets.names[k]))
     source_rows = []
     for key in sources:
@@ -479,9 +507,10 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                  for s in src_stories]
         n_articles = sum(len(i["articles"]) for i in items)
         latest = max((s.last_published for s in src_stories if s.last_published), default=None)
-        source_rows.append({"name": src, "path": spath, "stories": len(items),
-                            "articles": n_articles, "latest": latest})
-        urls.append((renderer.abs_url(spath), latest))
+        if key in listed_sources:
+            source_rows.append({"name": src, "path": spath, "stories": len(items),
+                                "articles": n_articles, "latest": latest})
+            urls.append((renderer.abs_url(spath), latest))
         yield _spec(renderer, "source.html", spath + "index.html", source=src,
                     source_href=spath, source_items=items, **helpers)
         yield _data(spath + "feed.xml", atom_feed,

@@ -20,7 +20,10 @@ the build reads the lock, assigns, and writes the new lock back when it changed.
    the old story comes back at its URL;
 4. a published story that kept no group: an alias of the story holding most of its
    articles (its page redirects there), or, with none of its articles left, a removed
-   story (its page says so). Either way its URL keeps answering.
+   story (its page says so). Either way its URL keeps answering;
+5. an article that retention (`keep_days`, digest/retention.py) kept out of the groups
+   stays in the story the lock records it in: a story whose every article expired keeps
+   its line (an expired story, with an archived page), never a removed one.
 
 The file is a strict subset of YAML (one story a line, sorted by id) so that it is easy to
 read, diff and merge, and its errors have exact lines.
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -166,9 +169,16 @@ def _date_key(d: date | None) -> tuple[bool, date]:
     return d is None, d or date.min
 
 
-def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock
-                     ) -> tuple[list[str], StoryLock]:
-    """Each group's story id, and the lock that records them (see the module's doc)."""
+def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock,
+                     expired: Iterable[str] = ()) -> tuple[list[str], StoryLock]:
+    """Each group's story id, and the lock that records them (see the module's doc).
+
+    `expired`: the ids of the articles retention kept out of the groups (in content/, but
+    older than `keep_days` allows; digest/retention.py). The lock keeps each of them in
+    the story it records it in (followed to the story a merged one lives on as), so a
+    story all of whose articles expired stays a story, not a removed one, and its id is
+    never given to another.
+    """
     owner = {aid: sid for sid, arts in lock.stories.items() for aid in arts}
     ids: list[str | None] = [None] * len(groups)
     taken: set[str] = set()
@@ -238,4 +248,15 @@ def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock
         if target not in new.stories:  # (cannot happen: every old story is kept or aliased)
             new.stories[target] = ()
         new.aliases[alias] = target
+    kept: dict[str, list[str]] = {}  # 5. expired articles stay with their story
+    for aid in expired:
+        sid = owner.get(aid)
+        if sid is not None:
+            for _ in range(len(new.aliases) + 1):
+                if sid not in new.aliases:
+                    break
+                sid = new.aliases[sid]
+            kept.setdefault(sid, []).append(aid)
+    for sid, aids in kept.items():
+        new.stories[sid] = tuple(sorted((*new.stories.get(sid, ()), *aids)))
     return final, new

@@ -79,6 +79,29 @@ def demo_site() -> DemoSite:
         'title: "Demo digest"\nstories_per_page: 5\ncname: news.example.org\n',
         encoding="utf-8")
 
+    return _build_and_serve(project)
+
+
+@functools.lru_cache(maxsize=1)
+def retention_site() -> DemoSite:
+    """tests/eval/articles published, then built with `keep_days: 10`: the stories of
+    February and March have left the digest, and their published pages are now archived
+    pages (digest/retention.py)."""
+    tmp = Path(tempfile.mkdtemp(prefix="digest-retention-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    project = tmp / "project"
+    shutil.copytree(EVAL, project / "content" / "articles")
+    config = project / "digest.yaml"
+    config.write_text('title: "Kept digest"\n', encoding="utf-8")
+    site = _build_and_serve(project)  # every story published (content/stories.lock)
+    config.write_text('title: "Kept digest"\nkeep_days: 10\n', encoding="utf-8")
+    result = build(project, base_url=site.base_url)
+    assert not result.errors, result.errors
+    return site
+
+
+def _build_and_serve(project: Path) -> DemoSite:
+    """Serve project/site under /news/ on a free port, and build it for that address."""
     handler = type("Handler", (_Handler,), {"site": project / "site"})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     port = server.server_address[1]

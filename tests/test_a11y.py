@@ -1,5 +1,6 @@
 """Accessibility: axe-core in headless Chromium on the index, a story, a story with a chart
-of a figure that changed, an article, search.
+of a figure that changed, an article, search, and the archived story and article pages
+that keep an expired story's URLs (keep_days).
 
 No serious or critical violation, in the light and the dark colour scheme, at phone and
 desktop width. Screenshots of each go to tests/artifacts/ (git-ignored) for a person to
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitekit import ROOT, DemoSite, demo_site
+from tests.sitekit import ROOT, DemoSite, demo_site, retention_site
 
 CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -53,10 +54,18 @@ def pages(request: pytest.FixtureRequest) -> dict[str, str]:
     development = next(d for d in sorted((site.site / "stories").iterdir())
                        if 'class="dev-chart"' in (d / "index.html").read_text("utf-8"))
     article = sorted((site.site / "articles").iterdir())[0]
+    # the small pages that keep an expired story's and article's URLs (keep_days)
+    kept: DemoSite = retention_site()
+    archived = next(d.name for d in sorted((kept.site / "stories").iterdir())
+                    if "left the digest" in (d / "index.html").read_text("utf-8"))
+    archived_article = next(d.name for d in sorted((kept.site / "articles").iterdir())
+                            if "Read the original" in (d / "index.html").read_text("utf-8"))
     return {"index": site.base_url, "story": f"{site.base_url}stories/{story_dir.name}/",
             "development": f"{site.base_url}stories/{development.name}/",
             "article": f"{site.base_url}articles/{article.name}/",
-            "search": f"{site.base_url}search/?q=earthquake"}
+            "search": f"{site.base_url}search/?q=earthquake",
+            "archived story": f"{kept.base_url}stories/{archived}/",
+            "archived article": f"{kept.base_url}articles/{archived_article}/"}
 
 
 @pytest.fixture(scope="module")

@@ -431,3 +431,64 @@ def test_a_new_outlet_that_takes_an_old_outlets_page_path(tmp_path: Path, fresh:
     engine.build()
     assert "sources/a-p-2/" in page.read_text(encoding="utf-8")
     assert snapshot(project / "site") == clean_build(project, tmp_path)
+
+
+def _retitle(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title: "', 'title: "Updated: ', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("in_place", "fresh"), [(False, False), (True, False), (False, True)],
+                         ids=["swap", "in-place", "new-process"])
+def test_retention_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: bool,
+                                               fresh: bool) -> None:
+    """keep_days (digest/retention.py): a new day that expires stories, an edit of an
+    expired article and of a kept one, the newest article deleted (stories come back):
+    every cached build is the clean build's site."""
+    builder = _Engine(corpus, in_place, fresh)
+    everything = builder.build()  # published: the lock records every story
+    (corpus / "digest.yaml").write_text("keep_days: 30\n", encoding="utf-8")
+    first = builder.build()
+    assert len(first.stories) < len(everything.stories)
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    articles = corpus / "content" / "articles"
+    newest = articles / "2025-04-25-a-new-day.md"
+    newest.write_text("---\ntitle: Harbour reopens\nsource: Example Wire\ndate: 2025-04-25\n"
+                      "---\n\nThe harbour of Testa reopened on Friday.\n", encoding="utf-8")
+    later = builder.build()
+    assert len(later.stories) < len(first.stories)
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    _retitle(articles / "2025-03-10-nk-missiles-yonhap.md")  # an expired story's
+    builder.build()
+    assert b"Updated: " in (corpus / "site" / "stories" / "2025-03-10-nk-ballistic-missiles-nhk"
+                            / "index.html").read_bytes()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    _retitle(articles / "2025-04-04-manisa-quake-reuters.md")  # a kept story's
+    builder.build()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    newest.unlink()
+    back = builder.build()
+    assert {s.id for s in back.stories} == {s.id for s in first.stories}
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_retention_and_the_quick_rebuild(corpus: Path, tmp_path: Path) -> None:
+    """The dev server's quick answer to an edit of a kept story, then its full build,
+    leave the clean build's site; an expired article's edit goes to the full build."""
+    build(corpus)  # published: the lock records every story
+    (corpus / "digest.yaml").write_text("keep_days: 30\n", encoding="utf-8")
+    builder = Builder(corpus, in_place=True, defer=True)
+    builder.build()
+    kept = corpus / "content" / "articles" / "2025-04-04-manisa-quake-reuters.md"
+    _retitle(kept)
+    quick = builder.quick({kept})
+    assert quick is not None and quick.written_paths
+    builder.build({kept})
+    builder.update_search()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    expired = corpus / "content" / "articles" / "2025-03-10-nk-missiles-yonhap.md"
+    _retitle(expired)
+    assert builder.quick({expired}) is None
+    builder.build({expired})
+    builder.update_search()
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)

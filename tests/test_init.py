@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from digest.deploy import pages_url_for_remote
-from digest.scaffold import PLACEHOLDER_SPEC, github_https_url, pages_workflow
+from digest.scaffold import ACTIONS, PLACEHOLDER_SPEC, github_https_url, pages_workflow
 from tests.conftest import ROOT, run_digest
 
 PAGES_ACTIONS = ("actions/configure-pages", "actions/upload-pages-artifact",
@@ -27,11 +27,24 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def check_workflow(text: str) -> dict:
     wf = yaml.safe_load(text)
-    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    # least privilege: the build job may push (the imported articles), only the deploy job
+    # may publish
+    assert wf["permissions"] == {"contents": "read"}
+    assert wf["jobs"]["build"]["permissions"] == {"contents": "write"}
+    assert wf["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # every day (the cron line explained in a comment), on demand and on a push to main
+    triggers = wf[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert [c["cron"] for c in triggers["schedule"]] == ["17 5 * * *"]
+    assert "# Every day at 05:17 UTC. Change it" in text
+    assert "workflow_dispatch" in triggers and triggers["push"] == {"branches": ["main"]}
     steps = wf["jobs"]["build"]["steps"] + wf["jobs"]["deploy"]["steps"]
-    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert sorted(uses) == sorted(ACTIONS.values())  # the current major versions
     for action in PAGES_ACTIONS:
-        assert action in uses, action
+        assert any(u.startswith(action + "@") for u in uses), action
+    runs = [s.get("name") for s in wf["jobs"]["build"]["steps"]]
+    assert runs.index("Import the feeds") < runs.index("Build the site") \
+        < runs.index("Commit new articles and story ids") < runs.index("Save the build cache")
     pages = next(s for s in steps if s.get("uses", "").startswith("actions/configure-pages"))
     assert pages["id"] == "pages"
     build = next(s for s in steps if "digest build" in s.get("run", ""))
@@ -52,6 +65,7 @@ def test_init_then_build_in_an_empty_folder(tmp_path: Path) -> None:
     assert "wrote" in out.stdout
     files = snapshot(target)
     assert "digest.yaml" in files and ".github/workflows/pages.yml" in files
+    assert yaml.safe_load(files["feeds.yaml"]) == {"feeds": None}  # a commented example
     assert any(p.startswith("content/articles/") and p.endswith(".md") for p in files)
     for name in ("base.html", "story.html", "index.html", "article.html", "static/style.css"):
         assert f"templates/{name}" in files, name
