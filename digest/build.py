@@ -311,12 +311,15 @@ def _exchange(a: Path, b: Path) -> bool:
 # --- load -------------------------------------------------------------------------------
 
 def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
-                  parsed_paths: list[str] | None = None
+                  parsed_paths: list[str] | None = None, executor: Executor | None = None
                   ) -> tuple[list[Article], list[Problem], dict[str, Terms]]:
     """Every article under content/; a bad file is a Problem, never a crash.
 
     `cache` (rel path -> ParsedArticle) is read and updated in place when given; the files
     that had to be parsed (not found in it by stat or by bytes) are added to `parsed_paths`.
+    `executor` (a cluster's: digest.executor.DaskExecutor): the files to parse are parsed
+    there, and their grouping terms taken, when there are at least REMOTE_MIN_FILES of
+    them; this process reads them (it must, to know which changed) and sends their bytes.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
@@ -325,10 +328,13 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
         problems.append(Problem(cfg.content_dir, None, "content folder does not exist",
                                 "create it, or run 'digest import FILE' to add articles"))
         return articles, problems, terms
-    seen: set[str] = set()
+    rels: list[str] = []
+    # each file in order: its ParsedArticle, or the Problem that keeps it out, or what it
+    # takes to parse it (rel, stat, read_ns, bytes, text) until it is parsed below
+    slots: list[ParsedArticle | Problem | tuple[str, tuple[int, int], int, bytes, str]] = []
     for path in find_article_files(cfg.content):
         rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
-        seen.add(rel)
+        rels.append(rel)
         read_ns = time.time_ns()
         try:
             st = path.stat()
@@ -337,35 +343,88 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
             stat = (0, -1)
         hit = cache.get(rel) if cache is not None else None
         if isinstance(hit, ParsedArticle) and hit.fresh(stat):
-            parsed = hit
+            slots.append(hit)
+            continue
+        try:
+            data, text = read_markdown_file(path, rel)
+        except ArticleError as exc:
+            slots.append(exc.problem)
+            continue
+        if isinstance(hit, ParsedArticle) and \
+                hit.article.fingerprint == article_fingerprint(rel, data):
+            # same bytes under a new file time (a fresh clone, a restored CI cache, a
+            # `touch`): the parsed article stands, with the new stat
+            slots.append(dataclasses.replace(hit, stat=stat, read_ns=read_ns))
         else:
-            try:
-                data, text = read_markdown_file(path, rel)
-                if isinstance(hit, ParsedArticle) and \
-                        hit.article.fingerprint == article_fingerprint(rel, data):
-                    # same bytes under a new file time (a fresh clone, a restored CI
-                    # cache, a `touch`): the parsed article stands, with the new stat
-                    parsed = dataclasses.replace(hit, stat=stat, read_ns=read_ns)
-                else:
-                    article, warnings = parse_article_bytes(data, text, rel)
-                    parsed = ParsedArticle(stat, article, warnings, article_terms(article),
-                                           read_ns)
-                    if parsed_paths is not None:
-                        parsed_paths.append(rel)
-            except ArticleError as exc:
-                problems.append(exc.problem)
-                if cache is not None:
-                    cache.pop(rel, None)
-                continue
+            slots.append((rel, stat, read_ns, data, text))
+    todo = [n for n, slot in enumerate(slots) if isinstance(slot, tuple)]
+    for n, outcome in zip(todo, _parse_all([slots[n] for n in todo], executor), strict=True):
+        rel, stat, read_ns, _data, _text = slots[n]
+        if isinstance(outcome, Problem):
+            slots[n] = outcome
+        else:
+            article, warnings, article_terms_ = outcome
+            slots[n] = ParsedArticle(stat, article, warnings, article_terms_, read_ns)
+            if parsed_paths is not None:
+                parsed_paths.append(rel)
+    for rel, slot in zip(rels, slots, strict=True):
+        if isinstance(slot, Problem):
+            problems.append(slot)
             if cache is not None:
-                cache[rel] = parsed
-        problems.extend(parsed.warnings)
-        articles.append(parsed.article)
-        terms[parsed.article.id] = parsed.terms
+                cache.pop(rel, None)
+            continue
+        assert isinstance(slot, ParsedArticle)
+        if cache is not None:
+            cache[rel] = slot
+        problems.extend(slot.warnings)
+        articles.append(slot.article)
+        terms[slot.article.id] = slot.terms
     if cache is not None:
+        seen = set(rels)
         for rel in [r for r in cache if r not in seen]:
             del cache[rel]
     return _dedupe(articles, problems), problems, terms
+
+
+REMOTE_MIN_FILES = 64  # fewer files to parse than this are parsed here, not on a cluster
+Parsed = tuple[Article, list[Problem], Terms] | Problem  # a file parsed, or why it is not
+
+
+def _parse(rel: str, data: bytes, text: str) -> Parsed:
+    try:
+        article, warnings = parse_article_bytes(data, text, rel)
+    except ArticleError as exc:
+        return exc.problem
+    return article, warnings, article_terms(article)
+
+
+def _parse_remote(files: list[tuple[str, bytes]]) -> tuple[str, list[Parsed]]:
+    """A cluster task: parse files (path, bytes) read by the client and take their grouping
+    terms; with the hash of the code that did it (executor.check_version)."""
+    from digest.executor import code_version
+
+    # the client decoded every one of these as UTF-8 already
+    return code_version("articles"), [_parse(rel, data, data.decode("utf-8"))
+                                      for rel, data in files]
+
+
+def _parse_all(files: list[tuple[str, tuple[int, int], int, bytes, str]],
+               executor: Executor | None) -> Iterator[Parsed]:
+    """_parse of every file, in order: on the cluster when there is one and enough work."""
+    if not getattr(executor, "remote", False) or len(files) < REMOTE_MIN_FILES:
+        for rel, _stat, _read_ns, data, text in files:
+            yield _parse(rel, data, text)
+        return
+    from digest.executor import check_version, code_version, run_ordered
+
+    assert executor is not None
+    slots = executor.slots  # type: ignore[attr-defined]
+    size = min(256, max(16, len(files) // (slots * 8)))
+    chunks = [[(rel, data) for rel, _s, _r, data, _t in files[i:i + size]]
+              for i in range(0, len(files), size)]
+    for version, parsed in run_ordered(executor, _parse_remote, chunks, window=slots * 4):
+        check_version(version, code_version("articles"), executor)
+        yield from parsed
 
 
 def _dedupe(articles: list[Article], problems: list[Problem]) -> list[Article]:
@@ -434,15 +493,75 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 = un
 WriteLock = Callable[[], contextlib.AbstractContextManager[Any]]
 
 
+Wire = tuple[str, bytes] | Article  # an article as a cluster task gets it: (path, bytes)
+
+
+def _wire(root: Path, a: Article) -> Wire:
+    """What a cluster's worker gets for an article: its path and bytes, read again here
+    (the worker parses them into the very same Article); the Article itself only when the
+    file no longer holds those bytes (edited since it was loaded)."""
+    try:
+        data, _text = read_markdown_file(root / a.path, a.path)
+    except ArticleError:
+        return a
+    return (a.path, data) if article_fingerprint(a.path, data) == a.fingerprint else a
+
+
+def _compare_remote(stories: list[list[Wire]]) -> tuple[str, list[StoryAnalysis]]:
+    """A cluster task: compare_story over stories given as their articles' bytes; with the
+    hash of the code that did it (executor.check_version)."""
+    from digest.executor import code_version
+
+    def article(item: Wire) -> Article:
+        if isinstance(item, Article):
+            return item
+        rel, data = item
+        return parse_article_bytes(data, data.decode("utf-8"), rel)[0]
+
+    version = code_version("articles") + code_version("analyses")
+    return version, [compare_story([article(x) for x in members]) for members in stories]
+
+
+def _analyse_remote(groups: list[list[Article]], todo: list[int], executor: Executor,
+                    root: Path, progress: Progress | None) -> Iterator[StoryAnalysis]:
+    """The analyses of groups[i] for i in todo, in order, compared on a cluster."""
+    from digest.executor import check_version, code_version, run_ordered
+
+    slots = executor.slots  # type: ignore[attr-defined]
+    size = min(64, max(4, len(todo) // (slots * 8)))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    mine = code_version("articles") + code_version("analyses")
+    done = 0
+    results = run_ordered(executor, _compare_remote, chunks, window=slots * 4,
+                          prepare=lambda c: [[_wire(root, a) for a in groups[i]] for i in c])
+    for chunk, (version, analyses) in zip(chunks, results, strict=True):
+        check_version(version, mine, executor)
+        yield from analyses
+        done += len(chunk)
+        if progress:
+            progress("compare", done, len(todo))
+
+
 def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
                     executor: Executor | None = None,
-                    progress: Progress | None = None) -> list[StoryAnalysis]:
-    """compare_story over every group, reusing cached analyses, in parallel when worth it."""
+                    progress: Progress | None = None,
+                    root: Path | None = None) -> list[StoryAnalysis]:
+    """compare_story over every group, reusing cached analyses, in parallel when worth it.
+
+    `executor`: a process pool to use instead of a new one, or a cluster's
+    (digest.executor.DaskExecutor), whose workers get the articles' bytes, read from
+    under `root` (the project), instead of the Article objects."""
     keys = [_analysis_key(g) for g in groups]
     results: list[StoryAnalysis | None] = [
         cache.get(k) if cache is not None else None for k in keys]
     todo = [i for i, r in enumerate(results) if not isinstance(r, StoryAnalysis)]
-    if len(todo) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
+    if getattr(executor, "remote", False) and root is not None and \
+            len(todo) >= PARALLEL_MIN_STORIES:
+        assert executor is not None
+        for i, analysis in zip(todo, _analyse_remote(groups, todo, executor, root, progress),
+                               strict=True):
+            results[i] = analysis
+    elif len(todo) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
         own = executor is None
         # Spawned workers (a new interpreter each, ~0.3 s): a fork of this process would
         # start as big as it is (every article is in memory: 3 GiB at 100,000) and copy the
@@ -740,7 +859,7 @@ def _prune_empty_dirs(output: Path) -> None:
 def _global_key(cfg: Config, renderer: Renderer) -> str:
     """Everything every page depends on: digest's version, the config, the templates."""
     h = hashlib.sha256(_code_version().encode())
-    settings = {k: v for k, v in vars(cfg).items() if k != "root"}
+    settings = cfg.settings(root=False)
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for d in renderer.template_dirs:
         for f in sorted(d.rglob("*")):
@@ -782,8 +901,13 @@ class Builder:
 
     def __init__(self, root: Path, base_url: str | None = None, in_place: bool = False,
                  use_cache: bool = True, progress: Progress | None = None,
-                 defer: bool = False, record_ids: bool = True):
+                 defer: bool = False, record_ids: bool = True,
+                 executor: str | Executor | None = None):
         self.root = root
+        # where load and compare run: None takes `executor:` from digest.yaml; 'local' or
+        # 'dask://HOST:PORT' (digest/executor.py); or an Executor of the caller's
+        self.executor = executor
+        self._executor: tuple[str, Executor | None] | None = None  # (spec, the one opened)
         # write content/stories.lock when the ids it records change: `digest build` does,
         # `digest serve` does not (its builds are previews; docs/STABLE_URLS.md)
         self.record_ids = record_ids
@@ -806,13 +930,39 @@ class Builder:
         self.search_stale = False
         self.caches_dirty = False
 
+    def _executor_for(self, cfg: Config) -> Executor | None:
+        """The executor the load and compare stages use: None for the local process pool.
+        A cluster's is opened once per Builder (it connects on first use) and kept open
+        until close(). Raises ConfigError for a bad spec, ExecutorError when Dask
+        distributed is not installed."""
+        if isinstance(self.executor, Executor):
+            return self.executor
+        from digest.executor import open_executor, parse_spec
+
+        spec = self.executor if self.executor is not None else cfg.executor
+        parse_spec(spec)  # a bad --executor is a ConfigError before anything is read
+        if self._executor is None or self._executor[0] != spec:
+            self.close()
+            self._executor = (spec, open_executor(spec))
+        executor = self._executor[1]
+        if executor is not None:
+            executor.connect()  # an unreachable scheduler: ExecutorError, before any work
+        return executor
+
+    def close(self) -> None:
+        """Close the connection to a cluster, if one was opened (a Builder can still build
+        afterwards: it connects again)."""
+        if self._executor is not None and self._executor[1] is not None:
+            self._executor[1].shutdown(wait=False)
+        self._executor = None
+
     def _cache_paths(self, cfg: Config) -> dict[str, Path]:
         return {name: cfg.cache / name
                 for name in ("articles", "analyses", "pages", "stories", "groups")}
 
     def _renderer_for(self, cfg: Config) -> tuple[Renderer, str]:
         """The Renderer and global page key, made again only when settings or theme changed."""
-        settings = json.dumps(vars(cfg), sort_keys=True, default=str)
+        settings = json.dumps(cfg.settings(), sort_keys=True, default=str)
         # a theme file saved just now may be saved again unseen by its stat: no reuse then
         sig = (settings, theme_state(cfg) or object())
         if self._renderer is None or self._renderer[0] != sig:
@@ -892,7 +1042,9 @@ class Builder:
         if self._pages.stories is not caches["stories"]:  # what the pages of a story were
             self._pages = PageMemo(caches["stories"])
         parsed_paths: list[str] = []
-        articles, problems, terms = load_articles(cfg, caches["articles"], parsed_paths)
+        executor = self._executor_for(cfg)
+        articles, problems, terms = load_articles(cfg, caches["articles"], parsed_paths,
+                                                  executor)
         result.articles_parsed = len(parsed_paths)
         notes, note_problems = load_story_notes(cfg, renderer)
         result.problems = problems + note_problems
@@ -905,7 +1057,8 @@ class Builder:
             cfg, recent, terms, caches["groups"], background=expired))
         expired += expired_grouped
         t2 = time.perf_counter()
-        analyses = analyse_stories(groups, caches["analyses"], progress=self.progress)
+        analyses = analyse_stories(groups, caches["analyses"], executor=executor,
+                                   progress=self.progress, root=cfg.root)
         ids, self.lock = assign_story_ids(groups, lock, [a.id for a in expired])
         result.stories = make_stories(groups, analyses, notes, self._stories, ids)
         archive = make_archive(kept, self.lock, result.stories, expired, notes)
@@ -1110,6 +1263,12 @@ def _counting(specs: Iterable[PageSpec], progress: Progress | None) -> Iterator[
 
 
 def build(root: Path, base_url: str | None = None, use_cache: bool = True,
-          progress: Progress | None = None) -> BuildResult:
-    """Build the site of the digest at `root` (one-shot, swapped into place)."""
-    return Builder(root, base_url=base_url, use_cache=use_cache, progress=progress).build()
+          progress: Progress | None = None, executor: str | None = None) -> BuildResult:
+    """Build the site of the digest at `root` (one-shot, swapped into place). `executor`:
+    'local' or 'dask://HOST:PORT' (None: `executor:` in digest.yaml; docs/SCALING.md)."""
+    builder = Builder(root, base_url=base_url, use_cache=use_cache, progress=progress,
+                      executor=executor)
+    try:
+        return builder.build()
+    finally:
+        builder.close()

@@ -17,18 +17,22 @@ if TYPE_CHECKING:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from digest.executor import ExecutorError, parse_spec, require_distributed
     from digest.freshness import TerminalProgress, print_report, up_to_date_build
 
     start = time.perf_counter()
     progress = TerminalProgress()
     try:
+        if args.executor is not None and parse_spec(args.executor) is not None:
+            require_distributed()  # asked for a cluster: say at once if it cannot be had
         # nothing changed: say so without importing the build's machinery
         result = up_to_date_build(Path(args.root), base_url=args.base_url)
         if result is None:
             from digest.build import build
 
-            result = build(Path(args.root), base_url=args.base_url, progress=progress)
-    except ConfigError as exc:
+            result = build(Path(args.root), base_url=args.base_url, progress=progress,
+                           executor=args.executor)
+    except (ConfigError, ExecutorError) as exc:
         progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -191,6 +195,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="the digest's folder (default: .)")
     p.add_argument("--base-url", help="override base_url from digest.yaml")
     p.add_argument("--strict", action="store_true", help="exit non-zero on any input problem")
+    p.add_argument("--executor", metavar="SPEC",
+                   help="where loading and comparing run: 'local' (this machine's processes) "
+                   "or 'dask://HOST:PORT' (a Dask scheduler's workers; needs "
+                   "pip install 'digest[dask]'; docs/SCALING.md). Default: executor: in "
+                   "digest.yaml, else local")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("import", help="import articles into content/articles/")

@@ -44,6 +44,16 @@ class Config:
     # retention (digest/retention.py): stories whose newest report is more than this many
     # days older than the newest article leave the listings; None keeps every story
     keep_days: int | None = None
+    # where load, term extraction and comparison run: 'local' (this machine's process pool)
+    # or 'dask://HOST:PORT' (a Dask scheduler's workers: digest/executor.py,
+    # docs/SCALING.md). Never changes the site's bytes: see settings()
+    executor: str = "local"
+
+    def settings(self, root: bool = True) -> dict[str, object]:
+        """The settings that can change what a build writes (not `executor`): what the
+        page keys and the up-to-date check hash. `root=False` leaves the folder out."""
+        return {k: v for k, v in vars(self).items()
+                if k != "executor" and (root or k != "root")}
 
     @property
     def content(self) -> Path:
@@ -72,7 +82,7 @@ _FIELDS = {
     "title": str, "description": str, "base_url": str, "language": str, "content_dir": str,
     "output_dir": str, "templates_dir": str, "cache_dir": str, "cname": str,
     "group_window_days": int, "stories_per_page": int, "feeds": list,
-    "search": bool, "keep_days": int,
+    "search": bool, "keep_days": int, "executor": str,
 }
 KEEP_DAYS_FIX = ("write a whole number of days, 0 or more (e.g. 'keep_days: 30'), or delete "
                  "the line to keep every story")
@@ -122,6 +132,13 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
                     f"{CONFIG_NAME}: {key} must be a {_FIELDS[key].__name__}, got {value!r}"
                 )
             setattr(cfg, key, value)
+    if cfg.executor != "local":
+        from digest.executor import parse_spec
+
+        try:
+            parse_spec(cfg.executor)
+        except ConfigError as exc:
+            raise ConfigError(f"{CONFIG_NAME}: {exc}") from None
     if base_url:
         cfg.base_url = base_url
     if not cfg.base_url.endswith("/"):

@@ -174,7 +174,7 @@ def _inputs_state(cfg: Config) -> str | None:
     """A hash of everything a build reads: digest's code, the settings, the theme and
     content files (by stat). None when an input is too recently modified to be trusted."""
     h = hashlib.sha256(_code_version().encode())
-    h.update(json.dumps(vars(cfg), sort_keys=True, default=str).encode())
+    h.update(json.dumps(cfg.settings(), sort_keys=True, default=str).encode())
     theme = theme_state(cfg)
     if theme is None:
         return None

@@ -65,6 +65,11 @@ stories_per_page: 20
 # a second to a build that changed pages; false turns it off.
 search: true
 
+# Where parsing and comparing run: local (this machine's processes), or the workers of a
+# Dask cluster, dask://HOST:PORT (pip install 'digest[dask]'; docs/SCALING.md). The site is
+# the same byte for byte either way.
+# executor: dask://127.0.0.1:8786
+
 # A custom domain for GitHub Pages (writes a CNAME file into the site), e.g. news.example.org
 # cname: news.example.org
 

@@ -273,6 +273,7 @@ class LiveServer:
             child.terminate()
         if self._thread:
             self._thread.join(timeout=30)  # let a running build finish writing
+        self.builder.close()  # a Dask cluster's connection (executor: in digest.yaml)
         if self._thread is None or not self._thread.is_alive():
             try:  # the next start is warm (the search index is made by the next build)
                 self.builder.save_caches()
