@@ -93,6 +93,16 @@ class Served:
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def wait_output(self, text: str, timeout: float = 15) -> str:
+        """The terminal output once it holds `text` (the server reports a build on the
+        terminal after it told the pages, so a loaded machine may print it a moment later);
+        fails after `timeout` seconds with what it has."""
+        deadline = time.monotonic() + timeout
+        while text not in (out := self.output()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert text in out, out
+        return out
+
     def request(self, path: str, method: str = "GET", timeout: float = 15,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -515,7 +525,7 @@ def test_bad_front_matter_shows_errors_and_recovers(live: Served) -> None:
             assert late.wait_for("hello")["errors"][0]["path"].endswith("harbour-bridge.md")
         finally:
             late.close()
-        assert "error: content/articles/2025-01-13-harbour-bridge.md" in live.output()
+        live.wait_output("error: content/articles/2025-01-13-harbour-bridge.md")
         path.write_text(good)
         stream.wait_for("reload")
         assert live.status()["errors"] == []
@@ -536,7 +546,7 @@ def test_template_error_keeps_last_good_site(live: Served) -> None:
         status, _ctype, body = live.get("/")
         assert status == 200 and body.split(b"<script src=\"/__digest")[0] == \
             before.split(b"<script src=\"/__digest")[0]
-        assert "templates/index.html" in live.output()
+        live.wait_output("templates/index.html")
         tpl.unlink()  # back to the default theme's index.html
         data = stream.wait_for("reload")  # the failed build may have replaced some pages
         assert data.get("all") is True
