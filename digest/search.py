@@ -51,8 +51,8 @@ from digest.config import Config
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
 STAMPS_FILE = "search.json"  # in .digest-cache/: shard name -> its key and entry hash
-TARGET_PAGES = 200  # pages a shard (about 1.3 s of Pagefind CPU at 10,000 articles)
-MAX_SHARDS = 64  # each costs a search in the browser an entry file, a metadata file and a chunk
+TARGET_PAGES = 400  # pages a shard: smaller ones rank worse (docs/PERFORMANCE.md, search)
+MAX_SHARDS = 32  # each costs a search in the browser an entry file, a metadata file and a chunk
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # kept once, at the bundle's top
 # Pagefind's other front ends: the search page does not load them
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js",
