@@ -70,7 +70,7 @@ from digest.load import (
     read_story_note,
 )
 from digest.model import Article, Problem, Story
-from digest.render import Renderer
+from digest.render import Renderer, article_path, story_path
 from digest.retention import Archive, for_grouping, make_archive, retention_for, split_groups
 from digest.search import SearchIndex
 from digest.site import PageData, PageMemo, PageSpec, site_pages
@@ -928,6 +928,7 @@ class Builder:
         self._site_paths: set[str] | None = None  # what the last in-place build left in ...
         self._site_paths_of: Path | None = None  # ... this output folder
         self.search_stale = False
+        self._search_groups: dict[str, str] | None = None  # the last build's (search_groups)
         self.caches_dirty = False
 
     def _executor_for(self, cfg: Config) -> Executor | None:
@@ -1106,7 +1107,8 @@ class Builder:
                                      archive=archive),
                           self.progress)
         manifest = caches["pages"] if self.use_cache else {}
-        search = SearchIndex(cfg, use_cache=self.use_cache)
+        self._search_groups = search_groups(stories)
+        search = SearchIndex(cfg, use_cache=self.use_cache, groups=self._search_groups)
         postprocess = search.deferred() if self.defer else search
         if self.in_place:
             known = self._site_paths if self._site_paths_of == cfg.output else None
@@ -1244,11 +1246,23 @@ class Builder:
         if self._cfg is None or not self.search_stale:
             return []
         stats = _WriteStats()
-        index = SearchIndex(self._cfg, use_cache=self.use_cache, cancel=cancel)
+        index = SearchIndex(self._cfg, use_cache=self.use_cache, cancel=cancel,
+                            groups=self._search_groups)
         keys = self._caches.get("pages") if self._caches is not None else None
         _run_postprocess(index, self._cfg.output, stats, keys)
         self.search_stale = False
         return stats.problems
+
+
+def search_groups(stories: list[Story]) -> dict[str, str]:
+    """Every story and article page (its path in the site) -> its story's id: a story's
+    pages go into one search shard (digest/search.py)."""
+    groups: dict[str, str] = {}
+    for story in stories:
+        groups.setdefault(story_path(story) + "index.html", story.id)
+        for a in story.articles:
+            groups.setdefault(article_path(a) + "index.html", story.id)
+    return groups
 
 
 def _stage(cache: str) -> str | None:

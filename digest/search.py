@@ -1,20 +1,41 @@
-"""Static search: a Pagefind index (https://pagefind.app) built over the finished site.
+"""Static search: a Pagefind index (https://pagefind.app), in shards, over the finished site.
 
 Pagefind reads the rendered HTML (only the parts marked `data-pagefind-body`: story and
-article pages) and writes a search bundle into `site/pagefind/`; the search page loads it
+article pages) and writes search bundles into `site/pagefind/`; the search page loads them
 in the browser. It needs no server, works under a base_url sub-path, and the site works
 without it (the search page then says search needs JavaScript and links to the lists).
 
-The build calls `SearchIndex` on the staged site before swapping it in (digest/build.py), so
-the live site and its index always match. When the site's HTML has not changed since the
-last build, the previous index is reused instead of re-indexed (keyed in .digest-cache/).
-`search: false` in digest.yaml turns all of it off.
+Pagefind has no incremental mode: a run indexes every page it is given, and its time and
+memory grow with them (at 10,000 articles one run over the whole site took 52 s and 3.6 GiB;
+at 100,000 it could not run). So the pages are split into shards, each indexed by its own
+Pagefind run into `site/pagefind/NN/`:
+
+- a story's page and its articles' pages are in one shard, chosen by a hash of the story id
+  (an edit or a new article changes its article page and its story page: one shard);
+- the number of shards is a power of two chosen from the page count (TARGET_PAGES pages a
+  shard, at most MAX_SHARDS), so a shard's Pagefind run is bounded; it changes only when the
+  site doubles or halves (then every shard is indexed again, once);
+- a shard is indexed again only when one of its pages changed (its key: the page keys of
+  the build, or the bytes of a page without one; kept in .digest-cache/search.json); the
+  other shards' folders stay as they are;
+- `site/pagefind/shards.json` lists the shards; the search page (static/search.js) opens
+  the first with Pagefind's UI and merges the others (`mergeIndex`: merged indexes share the
+  first one's WebAssembly; each costs its entry file, its metadata and one index chunk a
+  search word). Pagefind's own UI script and style sheet are at `site/pagefind/`.
+
+Pagefind's output is deterministic for the same pages, so a shard re-indexed gives the
+bytes a clean build gives. The build calls `SearchIndex` on the staged site before swapping
+it in (digest/build.py), or on site/ after an in-place write, so the live site and its
+index match; `digest serve` runs it after the reload (Builder.update_search), stopped by
+the next save (the shards finished by then are kept). `search: false` in digest.yaml turns
+all of it off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,37 +43,42 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from digest.config import Config
 
 BUNDLE_DIR = "pagefind"
-
+SHARDS_FILE = "shards.json"
+STAMPS_FILE = "search.json"  # in .digest-cache/: shard name -> its key and entry hash
+TARGET_PAGES = 400  # pages a shard: smaller ones rank worse (docs/PERFORMANCE.md, search)
+MAX_SHARDS = 32  # each costs a search in the browser an entry file, a metadata file and a chunk
+UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # kept once, at the bundle's top
+# Pagefind's other front ends: the search page does not load them
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js",
+          "pagefind-component-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+          "pagefind-highlight.js")
 
 BACKGROUND_NICE = 10  # the dev server's Pagefind yields the CPU to rebuilds and requests
 
 
-def _html_key(site_dir: Path, keys: dict[str, str] | None = None,
-              cancel: threading.Event | None = None) -> str:
-    """Hash of every HTML file of the site (path and bytes): what the index is built from.
+def shard_count(pages: int) -> int:
+    """Shards for a site with this many indexed pages: a power of two, TARGET_PAGES pages
+    a shard or fewer, at most MAX_SHARDS."""
+    n = 1
+    while n < MAX_SHARDS and pages > n * TARGET_PAGES:
+        n *= 2
+    return n
 
-    `keys` (site path -> the build's page key, which determines the page's bytes) stands in
-    for reading a page: a warm build of a big site need not read every page back.
-    Setting `cancel` stops the walk (a second at 10,000 articles) with SearchCancelled."""
-    h = hashlib.sha256(_pagefind_version().encode())
-    for dirpath, dirs, files in os.walk(site_dir):
-        if cancel is not None and cancel.is_set():
-            raise SearchCancelled()
-        dirs[:] = sorted(d for d in dirs if d != BUNDLE_DIR or Path(dirpath) != site_dir)
-        for name in sorted(files):
-            if name.endswith(".html"):
-                p = Path(dirpath) / name
-                rel = p.relative_to(site_dir).as_posix()
-                h.update(rel.encode() + b"\0")
-                key = keys.get(rel) if keys else None
-                h.update(b"k" + key.encode() if key else p.read_bytes())
-                h.update(b"\0")
-    return h.hexdigest()
+
+def shard_of(group: str, count: int) -> int:
+    """The shard of a story's pages (`group`: the story id): a hash, the same everywhere."""
+    return int.from_bytes(hashlib.sha256(group.encode("utf-8", "surrogatepass")).digest()[:8],
+                          "big") % count
+
+
+def shard_name(k: int) -> str:
+    return f"{k:02d}"
 
 
 def _pagefind_version() -> str:
@@ -72,6 +98,17 @@ def pagefind_available() -> bool:
     return True
 
 
+def _pagefind_command() -> list[str]:
+    """The Pagefind binary the pip package ships (without a Python process in front of it,
+    which costs 0.1 s a shard), or `python -m pagefind`."""
+    try:
+        from pagefind.service import _must_get_executable
+
+        return [str(_must_get_executable().resolve())]
+    except Exception:  # noqa: BLE001 - an older or newer wrapper: let it find its binary
+        return [sys.executable, "-m", "pagefind"]
+
+
 class SearchCancelled(Exception):
     """A newer build started while the index was being made (the dev server)."""
 
@@ -81,8 +118,8 @@ def run_pagefind(site_dir: Path, out_dir: Path, cancel: threading.Event | None =
     """Index site_dir's HTML into out_dir with the Pagefind binary the pip package ships.
 
     Setting `cancel` stops Pagefind and raises SearchCancelled."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
-           "--output-path", str(out_dir), "--silent"]
+    cmd = [*_pagefind_command(), "--site", str(site_dir), "--output-path", str(out_dir),
+           "--silent"]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -124,30 +161,82 @@ def _files(folder: Path, rel_to: Path) -> list[str]:
     return sorted(p.relative_to(rel_to).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
+def indexed_pages(site_dir: Path, groups: Mapping[str, str] | None = None
+                  ) -> dict[str, str]:
+    """The pages to index (site path -> the group that keeps them in one shard).
+
+    `groups`: the build's (every story and article page -> its story id). Without it, every
+    HTML page with a `data-pagefind-body` is read and is its own group."""
+    if groups is not None:
+        return {rel: g for rel, g in groups.items() if (site_dir / rel).is_file()}
+    found: dict[str, str] = {}
+    for dirpath, dirs, files in os.walk(site_dir):
+        dirs[:] = sorted(d for d in dirs if d != BUNDLE_DIR or Path(dirpath) != site_dir)
+        for name in sorted(files):
+            if name.endswith(".html"):
+                p = Path(dirpath) / name
+                if b"data-pagefind-body" in p.read_bytes():
+                    found[p.relative_to(site_dir).as_posix()] = p.relative_to(
+                        site_dir).as_posix()
+    return found
+
+
+def plan_shards(pages: Mapping[str, str], count: int | None = None) -> dict[str, list[str]]:
+    """Shard name -> its pages (sorted), for the non-empty shards."""
+    count = count or shard_count(len(pages))
+    shards: dict[str, list[str]] = {}
+    for rel in sorted(pages):
+        shards.setdefault(shard_name(shard_of(pages[rel], count)), []).append(rel)
+    return dict(sorted(shards.items()))
+
+
+def _shard_key(name: str, count: int, pages: list[str], site_dir: Path,
+               keys: Mapping[str, str] | None, cancel: threading.Event | None) -> str:
+    """Hash of what a shard's index is made from: Pagefind's version, the shard, and each
+    page's path and key (a page's key determines its bytes) or bytes."""
+    h = hashlib.sha256(f"{_pagefind_version()}\0{count}\0{name}\0".encode())
+    for n, rel in enumerate(pages):
+        if cancel is not None and n % 500 == 0 and cancel.is_set():
+            raise SearchCancelled()
+        key = keys.get(rel) if keys else None
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(b"k" + key.encode() if key else (site_dir / rel).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 class SearchIndex:
-    """The build's post-processing step: (re)builds site_dir/pagefind/ for a complete site.
+    """The build's post-processing step: brings site_dir/pagefind/ up to date for a complete
+    site, re-indexing only the shards whose pages changed.
 
     Returns the site-relative paths of the files it leaves there. `owns` names the folder
-    it manages, which the in-place writer must not treat as stale.
+    it manages, which the in-place writer must not treat as stale. `shards` forces the
+    number of shards (benchmarks); by default it follows the page count (shard_count).
+    `groups`: the build's story and article pages, each with its story's id (indexed_pages).
     """
 
     owns = (BUNDLE_DIR + "/",)
 
     def __init__(self, cfg: Config, use_cache: bool = True,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, shards: int | None = None,
+                 groups: Mapping[str, str] | None = None):
         self.cfg = cfg
+        self.groups = groups
         self.use_cache = use_cache
         self.cancel = cancel
+        self.shards = shards
         self.enabled = bool(getattr(cfg, "search", True))
+        self.indexed: list[str] = []  # the shards the last call ran Pagefind for
 
     def deferred(self) -> _Deferred:
         """A stand-in that keeps the index folder and does nothing (the dev server updates
         the index after pages reload: Builder.update_search)."""
         return _Deferred()
 
-    def __call__(self, site_dir: Path, keys: dict[str, str] | None = None) -> list[str]:
-        """`keys`: the page keys of the build that wrote site_dir (see _html_key)."""
+    def __call__(self, site_dir: Path, keys: Mapping[str, str] | None = None) -> list[str]:
+        """`keys`: the page keys of the build that wrote site_dir (see _shard_key)."""
         bundle = site_dir / BUNDLE_DIR
+        self.indexed = []
         if not self.enabled:
             shutil.rmtree(bundle, ignore_errors=True)
             return []
@@ -156,31 +245,82 @@ class SearchIndex:
                   "(pip install 'pagefind[bin]'), or set 'search: false' in digest.yaml",
                   file=sys.stderr)
             return _files(bundle, site_dir) if bundle.is_dir() else []
-        key = _html_key(site_dir, keys, self.cancel)
-        stamp = self.cfg.cache / "search.key"
+        pages = indexed_pages(site_dir, self.groups)
+        count = self.shards or shard_count(len(pages))
+        plan = plan_shards(pages, count)
+        stamps_path = self.cfg.cache / STAMPS_FILE
+        stamps = _read_stamps(stamps_path) if self.use_cache else {}
         previous = self.cfg.output / BUNDLE_DIR
-        if self.use_cache and previous.is_dir() and _read(stamp) == _stamp(key, previous):
-            if bundle.resolve() != previous.resolve():  # staging: link the previous index in
-                shutil.rmtree(bundle, ignore_errors=True)
-                shutil.copytree(previous, bundle, copy_function=_link_or_copy)
-            return _files(bundle, site_dir)
-        fresh = site_dir.with_name(f".{site_dir.name}.pagefind-{os.getpid()}")
-        shutil.rmtree(fresh, ignore_errors=True)
+        in_place = bundle.resolve() == previous.resolve()
+        if not in_place:
+            shutil.rmtree(bundle, ignore_errors=True)
+        bundle.mkdir(parents=True, exist_ok=True)
+        work = site_dir.with_name(f".{site_dir.name}.pagefind-{os.getpid()}")
+        shutil.rmtree(work, ignore_errors=True)
+        new_stamps: dict[str, str] = {}
         try:
-            run_pagefind(site_dir, fresh, self.cancel)
-            old = site_dir.with_name(f".{site_dir.name}.pagefind-old-{os.getpid()}")
-            if bundle.exists():
-                os.replace(bundle, old)
-            os.replace(fresh, bundle)
-            shutil.rmtree(old, ignore_errors=True)
+            for name, shard_pages in plan.items():
+                key = _shard_key(name, count, shard_pages, site_dir, keys, self.cancel)
+                old = previous / name
+                if self.use_cache and old.is_dir() and stamps.get(name) == _stamp(key, old):
+                    if not in_place:  # staging: link the previous shard in
+                        shutil.copytree(old, bundle / name, copy_function=_link_or_copy)
+                    new_stamps[name] = stamps[name]
+                    continue
+                out = self._index(site_dir, shard_pages, work / name)
+                _swap_in(out, bundle / name)
+                self.indexed.append(name)
+                new_stamps[name] = _stamp(key, bundle / name)
+                if self.use_cache and in_place:  # kept if a later shard is cancelled
+                    stamps[name] = new_stamps[name]
+                    _write(stamps_path, json.dumps(stamps, sort_keys=True))
+            self._top_files(bundle, previous, work, plan)
         except SearchCancelled:
-            _remove_later(fresh)  # thousands of files: not while an edit waits
+            _remove_later(work)  # thousands of files: not while an edit waits
             raise
         finally:
-            shutil.rmtree(fresh, ignore_errors=True)
-        if self.use_cache:
-            _write(stamp, _stamp(key, bundle))
+            shutil.rmtree(work, ignore_errors=True)
+        for stale in sorted(p for p in bundle.iterdir() if p.is_dir() and p.name not in plan):
+            shutil.rmtree(stale, ignore_errors=True)
+        if self.use_cache and new_stamps != _read_stamps(stamps_path):
+            _write(stamps_path, json.dumps(new_stamps, sort_keys=True))
         return _files(bundle, site_dir)
+
+    def _index(self, site_dir: Path, pages: list[str], work: Path) -> Path:
+        """Run Pagefind over just these pages (hard links, at their paths in the site)."""
+        src, out = work / "pages", work / "bundle"
+        for rel in pages:
+            target = src / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(str(site_dir / rel), str(target))
+        run_pagefind(src, out, self.cancel)
+        ui = work.parent / "ui"
+        if not ui.is_dir():  # Pagefind's UI, the same in every shard: kept once
+            ui.mkdir(parents=True)
+            for f in UI_FILES:
+                shutil.copy2(out / f, ui / f)
+        for f in UNUSED:
+            (out / f).unlink(missing_ok=True)
+        return out
+
+    def _top_files(self, bundle: Path, previous: Path, work: Path,
+                   plan: Mapping[str, list[str]]) -> None:
+        """Pagefind's UI files and shards.json at the top of the bundle."""
+        for f in UI_FILES:
+            made, old, target = work / "ui" / f, previous / f, bundle / f
+            source = made if made.is_file() else old if old.is_file() else None
+            if source is None:  # no shard indexed and no previous UI: index one again
+                continue
+            if target.is_file() and target.read_bytes() == source.read_bytes():
+                continue
+            _replace_file(target, source.read_bytes())
+        listing = {"version": _pagefind_version(),
+                   "shards": [{"path": f"{name}/", "tag": _entry_tag(bundle / name)}
+                              for name in plan]}
+        data = (json.dumps(listing, sort_keys=True, indent=1) + "\n").encode()
+        target = bundle / SHARDS_FILE
+        if not (target.is_file() and target.read_bytes() == data):
+            _replace_file(target, data)
 
 
 class _Deferred:
@@ -188,18 +328,37 @@ class _Deferred:
 
     owns = SearchIndex.owns
 
-    def __call__(self, site_dir: Path, keys: dict[str, str] | None = None) -> list[str]:
+    def __call__(self, site_dir: Path, keys: Mapping[str, str] | None = None) -> list[str]:
         return []
 
 
-def _stamp(key: str, bundle: Path) -> str:
-    """The HTML key plus a hash of the bundle's entry file: a previous index is reused only
-    when it is the very one built for this HTML (not one a failed swap left behind)."""
+def _swap_in(fresh: Path, target: Path) -> None:
+    """Put the folder `fresh` at `target`, replacing what is there (two renames)."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _entry_tag(shard: Path) -> str:
     try:
-        entry = hashlib.sha256((bundle / "pagefind-entry.json").read_bytes()).hexdigest()
+        return hashlib.sha256((shard / "pagefind-entry.json").read_bytes()).hexdigest()[:16]
     except OSError:
-        entry = "-"
-    return f"{key} {entry}"
+        return "-"
+
+
+def _stamp(key: str, shard: Path) -> str:
+    """The shard's key plus a hash of its entry file: a previous shard is reused only when
+    it is the very one built for these pages (not one a failed swap left behind)."""
+    return f"{key} {_entry_tag(shard)}"
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -209,16 +368,21 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _read(path: Path) -> str | None:
+def _read_stamps(path: Path) -> dict[str, str]:
     try:
-        return path.read_text(encoding="utf-8").strip()
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):  # missing or corrupt: no stamp
-        return None
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
     except OSError:
-        pass  # the stamp only saves time
+        pass  # the stamps only save time

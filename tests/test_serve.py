@@ -466,9 +466,10 @@ def test_new_and_deleted_articles(live: Served) -> None:
 
 
 def _fragments_text(site: Path) -> str:
-    """Every Pagefind fragment (one gzipped JSON record per indexed page), as text."""
+    """Every Pagefind fragment (one gzipped JSON record per indexed page, in every shard:
+    pagefind/NN/fragment/), as text."""
     return "\n".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace")
-                     for f in (site / "pagefind" / "fragment").glob("*.pf_fragment"))
+                     for f in (site / "pagefind").glob("*/fragment/*.pf_fragment"))
 
 
 def test_search_index_catches_up_after_the_reload(live: Served) -> None:
