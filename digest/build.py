@@ -846,11 +846,17 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
 
 
 def _existing_files(output: Path) -> Iterator[str]:
+    """Every file under output, as a path relative to it with '/' separators; by string
+    operations (pathlib's took 0.6 s for the 12,900 files of 10,000 articles)."""
     if not output.is_dir():
         return
-    for dirpath, _dirs, files in os.walk(output):
+    top = os.fspath(output)
+    cut = len(os.path.join(top, ""))  # os.walk joins every folder below top to it
+    for dirpath, _dirs, files in os.walk(top):
+        rel = dirpath[cut:]
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
         for name in files:
-            yield (Path(dirpath) / name).relative_to(output).as_posix()
+            yield prefix + name
 
 
 def _prune_empty_dirs(output: Path) -> None:

@@ -517,3 +517,16 @@ def test_a_one_shot_build_hides_its_caches_from_the_collector_only_while_it_runs
     assert gc.get_freeze_count() == 0 and frozen[-1] > 0
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
     assert not Builder(corpus).freeze_gc
+
+
+def test_the_files_of_a_site_are_listed_relative_to_it(corpus: Path, monkeypatch) -> None:
+    from digest.build import _existing_files
+
+    build(corpus)
+    site = corpus / "site"
+    expected = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert any("/" in p for p in expected) and "index.html" in expected
+    assert sorted(_existing_files(site)) == expected
+    monkeypatch.chdir(corpus)
+    assert sorted(_existing_files(Path("site"))) == expected
+    assert list(_existing_files(corpus / "nothing here")) == []
