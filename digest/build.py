@@ -133,11 +133,15 @@ def _shard_path(folder: Path, n: int) -> Path:
 
 
 def _load_cache(folder: Path, stage: str | None,
-                saved: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+                saved: dict[int, dict[str, Any]] | None = None,
+                freeze: bool = False) -> dict[str, Any]:
     """Every entry of a cache: the shard files of `folder` that load cleanly, are signed
     with this user's key and were written by this very code (`stage`). `saved`, when
     given, is told what each shard file holds (`_tokens`; a missing file: nothing; an
-    unreadable one is left out, so that the next save rewrites it)."""
+    unreadable one is left out, so that the next save rewrites it). `freeze`: the entries
+    are frozen for the garbage collector (gc.freeze; a one-shot build's, which keeps them
+    to its end): otherwise its next collections walk all of them, being new (0.4 s at
+    10,000 articles)."""
     key = _cache_key()
     if key is None:
         return {}
@@ -150,6 +154,8 @@ def _load_cache(folder: Path, stage: str | None,
                 entries.update(part)
                 if saved is not None:
                     saved[n] = _tokens(part)
+        if freeze:
+            gc.freeze()
     return entries
 
 
@@ -840,11 +846,17 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
 
 
 def _existing_files(output: Path) -> Iterator[str]:
+    """Every file under output, as a path relative to it with '/' separators; by string
+    operations (pathlib's took 0.6 s for the 12,900 files of 10,000 articles)."""
     if not output.is_dir():
         return
-    for dirpath, _dirs, files in os.walk(output):
+    top = os.fspath(output)
+    cut = len(os.path.join(top, ""))  # os.walk joins every folder below top to it
+    for dirpath, _dirs, files in os.walk(top):
+        rel = dirpath[cut:]
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
         for name in files:
-            yield (Path(dirpath) / name).relative_to(output).as_posix()
+            yield prefix + name
 
 
 def _prune_empty_dirs(output: Path) -> None:
@@ -930,6 +942,9 @@ class Builder:
         self.search_stale = False
         self._search_groups: dict[str, str] | None = None  # the last build's (search_groups)
         self.caches_dirty = False
+        # a one-shot build (`build()`): the loaded caches and articles are frozen for the
+        # garbage collector (gc.freeze) until it ends
+        self.freeze_gc = False
 
     def _executor_for(self, cfg: Config) -> Executor | None:
         """The executor the load and compare stages use: None for the local process pool.
@@ -1036,7 +1051,7 @@ class Builder:
             caches: dict[str, dict[str, Any]] = {n: {} for n in paths}
         elif self._caches is None:
             self._saved = {str(p): {} for p in paths.values()}
-            caches = {n: _load_cache(p, _stage(n), self._saved[str(p)])
+            caches = {n: _load_cache(p, _stage(n), self._saved[str(p)], self.freeze_gc)
                       for n, p in paths.items()}
         else:
             caches = self._caches
@@ -1047,6 +1062,11 @@ class Builder:
         articles, problems, terms = load_articles(cfg, caches["articles"], parsed_paths,
                                                   executor)
         result.articles_parsed = len(parsed_paths)
+        if self.freeze_gc:
+            # what was loaded lives to the end of the build: out of the garbage collector's
+            # sight, so that its full collections do not walk it again (one edit at 10,000
+            # articles: two such walks of ~0.3 s)
+            gc.freeze()
         notes, note_problems = load_story_notes(cfg, renderer)
         result.problems = problems + note_problems
         result.articles = articles
@@ -1282,7 +1302,9 @@ def build(root: Path, base_url: str | None = None, use_cache: bool = True,
     'local' or 'dask://HOST:PORT' (None: `executor:` in digest.yaml; docs/SCALING.md)."""
     builder = Builder(root, base_url=base_url, use_cache=use_cache, progress=progress,
                       executor=executor)
+    builder.freeze_gc = True
     try:
         return builder.build()
     finally:
+        gc.unfreeze()
         builder.close()

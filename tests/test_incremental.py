@@ -492,3 +492,41 @@ def test_retention_and_the_quick_rebuild(corpus: Path, tmp_path: Path) -> None:
     builder.build({expired})
     builder.update_search()
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_a_one_shot_build_hides_its_caches_from_the_collector_only_while_it_runs(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build()` freezes what it loaded for the garbage collector (gc.freeze) and unfreezes
+    it at the end; a dev server's Builder never freezes anything."""
+    import gc
+
+    import digest.build
+
+    frozen: list[int] = []
+    real = digest.build.group_into_stories
+
+    def seeing(articles, **kwargs):
+        frozen.append(gc.get_freeze_count())
+        return real(articles, **kwargs)
+
+    monkeypatch.setattr(digest.build, "group_into_stories", seeing)
+    build(corpus)
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[2]
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    build(corpus)
+    assert gc.get_freeze_count() == 0 and frozen[-1] > 0
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    assert not Builder(corpus).freeze_gc
+
+
+def test_the_files_of_a_site_are_listed_relative_to_it(corpus: Path, monkeypatch) -> None:
+    from digest.build import _existing_files
+
+    build(corpus)
+    site = corpus / "site"
+    expected = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert any("/" in p for p in expected) and "index.html" in expected
+    assert sorted(_existing_files(site)) == expected
+    monkeypatch.chdir(corpus)
+    assert sorted(_existing_files(Path("site"))) == expected
+    assert list(_existing_files(corpus / "nothing here")) == []
