@@ -130,6 +130,11 @@ ACTIONS = {
 }
 
 
+# the build cache a CI run carries to the next (docs/HOSTING.md, "The build cache"): the
+# caches, the last site, and the key that signs the cache files (a new runner has none)
+CACHE_PATHS = (".digest-cache", "site", "~/.cache/digest")
+
+
 def pages_workflow(install_command: str, install_note: str = "") -> str:
     """The GitHub Actions workflow that keeps the digest up to date and publishes it on
     GitHub Pages: every day (and on demand, and on a push to main) it imports the feeds in
@@ -142,6 +147,8 @@ def pages_workflow(install_command: str, install_note: str = "") -> str:
     a = ACTIONS
     # a new cache entry per run (an entry cannot be overwritten); a run restores the newest
     cache_key = "digest-build-${{ runner.os }}-${{ github.run_id }}-${{ github.run_attempt }}"
+    # what a run restores and saves: the same list in both steps
+    cache_paths = "".join(f"            {p}\n" for p in CACHE_PATHS)
     return f"""\
 # Keeps the digest up to date and publishes it on GitHub Pages (docs/HOSTING.md).
 #
@@ -204,10 +211,7 @@ jobs:
         uses: {a["cache-restore"]}
         with:
           path: |
-            .digest-cache
-            site
-            ~/.cache/digest
-          key: {cache_key}
+{cache_paths}          key: {cache_key}
           restore-keys: digest-build-${{{{ runner.os }}}}-
 
       - name: Import the feeds
@@ -255,10 +259,7 @@ jobs:
         uses: {a["cache-save"]}
         with:
           path: |
-            .digest-cache
-            site
-            ~/.cache/digest
-          key: {cache_key}
+{cache_paths}          key: {cache_key}
 
       - name: Upload the site
         uses: {a["upload-pages-artifact"]}
