@@ -23,7 +23,6 @@ same bytes. Nothing here is a test.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -35,20 +34,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import gen_corpus  # noqa: E402
-from run_bench import REPO, digest_env, run_measured  # noqa: E402
+from run_bench import REPO, digest_env, run_measured, tree_hash  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.org", *args],
                    cwd=cwd, check=True, capture_output=True)
-
-
-def tree_hash(site: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(site.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(site).as_posix().encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def parsed(log: Path) -> str:

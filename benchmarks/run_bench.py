@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
@@ -100,6 +101,15 @@ def run_measured(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = Non
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, proc.returncode,
                timed_out.is_set())
+
+
+def tree_hash(folder: Path) -> str:
+    """A short hash of every file under folder (path and bytes): two builds wrote the same."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def log_tail(log: Path, lines: int = 3) -> str:

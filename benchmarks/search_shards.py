@@ -27,7 +27,6 @@ The site's index is left as the last shard count made it; `digest build` puts it
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.server
 import json
 import shutil
@@ -40,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from run_bench import digest_env, run_measured  # noqa: E402
+from run_bench import digest_env, run_measured, tree_hash  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -69,14 +68,6 @@ def index_only(project: Path, shards: int, use_cache: bool) -> int:
     index(cfg.output)
     print(json.dumps({"indexed": index.indexed}))
     return 0
-
-
-def tree_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def measure_index(project: Path, shards: int, use_cache: bool, log: Path) -> dict:
