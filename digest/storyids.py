@@ -169,6 +169,16 @@ def _date_key(d: date | None) -> tuple[bool, date]:
     return d is None, d or date.min
 
 
+def _follow(aliases: dict[str, str], sid: str, limit: int) -> str:
+    """The story `sid` lives on as: a chain of merges (merged into what was merged) followed
+    to its end, at most `limit` steps."""
+    for _ in range(limit):
+        if sid not in aliases:
+            break
+        sid = aliases[sid]
+    return sid
+
+
 def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock,
                      expired: Iterable[str] = ()) -> tuple[list[str], StoryLock]:
     """Each group's story id, and the lock that records them (see the module's doc).
@@ -241,10 +251,7 @@ def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock,
     for alias, target in lock.aliases.items():
         if alias in new.stories or alias in new.aliases:
             continue  # it came back as a story
-        for _ in range(len(lock.aliases) + 1):  # a chain: merged into what was merged
-            if target not in new.aliases:
-                break
-            target = new.aliases[target]
+        target = _follow(new.aliases, target, len(lock.aliases) + 1)
         if target not in new.stories:  # (cannot happen: every old story is kept or aliased)
             new.stories[target] = ()
         new.aliases[alias] = target
@@ -252,11 +259,7 @@ def assign_story_ids(groups: Sequence[Sequence[Article]], lock: StoryLock,
     for aid in expired:
         sid = owner.get(aid)
         if sid is not None:
-            for _ in range(len(new.aliases) + 1):
-                if sid not in new.aliases:
-                    break
-                sid = new.aliases[sid]
-            kept.setdefault(sid, []).append(aid)
+            kept.setdefault(_follow(new.aliases, sid, len(new.aliases) + 1), []).append(aid)
     for sid, aids in kept.items():
         new.stories[sid] = tuple(sorted((*new.stories.get(sid, ()), *aids)))
     return final, new
