@@ -48,12 +48,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         path = unquote(urlsplit(path).path)
         if not path.startswith(PREFIX):
-            return str(self.site / "\0-outside-the-prefix")  # never exists: 404
+            # a file that never exists: 404 (a NUL in the path made open() raise
+            # ValueError, and the handler dropped the connection instead of answering)
+            return str(self.site.parent / "no-such-file-outside-the-prefix")
         return str(self.site.joinpath(*[p for p in path[len(PREFIX):].split("/")
                                         if p not in ("", ".", "..")]))
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
+
+
+def prefix_handler(site: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+    """A handler that serves `site` under /news/, as GitHub Pages serves a project site;
+    any other path is a 404."""
+    return type("Handler", (_Handler,), {"site": site})
 
 
 @dataclass
@@ -102,8 +110,7 @@ def retention_site() -> DemoSite:
 
 def _build_and_serve(project: Path) -> DemoSite:
     """Serve project/site under /news/ on a free port, and build it for that address."""
-    handler = type("Handler", (_Handler,), {"site": project / "site"})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), prefix_handler(project / "site"))
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     atexit.register(server.shutdown)

@@ -14,28 +14,25 @@ actionlint and by GitHub's workflow schema."""
 
 from __future__ import annotations
 
-import functools
 import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from html import escape
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
 import yaml
 
 from tests.conftest import ROOT, local_http_server, run_digest
+from tests.sitekit import PREFIX, prefix_handler
+from tests.test_stable_urls import _get
 from tests.workflow_runner import LocalRunner, Run
 
 EVAL = ROOT / "tests" / "eval" / "articles"
-PREFIX = "/news/"
 WITHHELD = "2025-03-16-libya-shipwreck-reuters"  # an earlier report that arrives on day 2
 DAY1_UNTIL = "2025-03-17"
 # the feed list as first committed: a closed port (connections refused at once)
@@ -124,32 +121,6 @@ def _handler(world: World) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Pages(http.server.SimpleHTTPRequestHandler):
-    """GitHub Pages for a project site: /news/ is the deployed artifact, the rest 404."""
-
-    def __init__(self, *args, site: Path, **kwargs):
-        self.site = site
-        super().__init__(*args, directory=str(site), **kwargs)
-
-    def translate_path(self, path: str) -> str:
-        path = unquote(urlsplit(path).path)
-        if not path.startswith(PREFIX):
-            return str(self.site.parent / "no-such-file-outside-the-prefix")
-        return str(self.site.joinpath(*[p for p in path[len(PREFIX):].split("/")
-                                        if p not in ("", ".", "..")]))
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, ""
-
-
 def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                           text=True).stdout
@@ -204,7 +175,7 @@ def test_three_days_of_the_daily_workflow(repo: tuple[Path, Path], tmp_path: Pat
     deployed = tmp_path / "deployed"
     deployed.mkdir()
     with local_http_server(_handler(world)) as web, \
-            local_http_server(functools.partial(_Pages, site=deployed)) as pages:
+            local_http_server(prefix_handler(deployed)) as pages:
         # the feed list names the outlets' server: put its port in, as a commit on main
         editor = tmp_path / "editor"
         _git(tmp_path, "clone", "-q", str(origin), str(editor))
@@ -289,18 +260,17 @@ def test_three_days_of_the_daily_workflow(repo: tuple[Path, Path], tmp_path: Pat
         assert len(set(urls)) == len(ARTICLES)  # no article imported twice
 
         # --- what is published ---------------------------------------------------------------
-        site = pages + PREFIX
-        status, index = _get(site)
+        status, index = _get(pages, PREFIX)
         assert status == 200 and "Harbour Daily" in index  # day 3 built the pushed rename
-        stories3 = json.loads(_get(site + "api/stories.json")[1])["stories"]
+        stories3 = json.loads(_get(pages, PREFIX + "api/stories.json")[1])["stories"]
         live3 = {s["id"] for s in stories3}
         for sid in sorted(day1_ids | live2):  # every story URL published still answers
-            status, html = _get(f"{site}stories/{sid}/")
+            status, html = _get(pages, f"{PREFIX}stories/{sid}/")
             assert status == 200, sid
             assert sid in live3 or 'http-equiv="refresh"' in html, sid
-        entries = [e.id for e in feedparser.parse(_get(site + "feed.xml")[1]).entries]
+        entries = [e.id for e in feedparser.parse(_get(pages, PREFIX + "feed.xml")[1]).entries]
         assert len(entries) == len(set(entries)) == len(live3)  # each story once
-        assert _get(pages + "/stories/")[0] == 404  # only /news/ is the site
+        assert _get(pages, "/stories/")[0] == 404  # only /news/ is the site
 
         # the report job marks a run red only when every feed failed
         wf = yaml.safe_load(workflow.read_text())
