@@ -42,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.compare import StoryAnalysis, compare_story, retitle
+from digest.compare import PackedAnalysis, compare_packed, retitle
 from digest.config import Config, load_config
 from digest.freshness import (  # noqa: F401 - BuildResult and the report are re-exported
     RACY_NS,
@@ -491,8 +491,8 @@ def _analysis_key(members: list[Article]) -> str:
     return h.hexdigest()
 
 
-def _compare_many(groups: list[list[Article]]) -> list[StoryAnalysis]:
-    return [compare_story(g) for g in groups]
+def _compare_many(groups: list[list[Article]]) -> list[PackedAnalysis]:
+    return [compare_packed(g) for g in groups]
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 = unknown
@@ -513,7 +513,7 @@ def _wire(root: Path, a: Article) -> Wire:
     return (a.path, data) if article_fingerprint(a.path, data) == a.fingerprint else a
 
 
-def _compare_remote(stories: list[list[Wire]]) -> tuple[str, list[StoryAnalysis]]:
+def _compare_remote(stories: list[list[Wire]]) -> tuple[str, list[PackedAnalysis]]:
     """A cluster task: compare_story over stories given as their articles' bytes; with the
     hash of the code that did it (executor.check_version)."""
     from digest.executor import code_version
@@ -525,11 +525,11 @@ def _compare_remote(stories: list[list[Wire]]) -> tuple[str, list[StoryAnalysis]
         return parse_article_bytes(data, data.decode("utf-8"), rel)[0]
 
     version = code_version("articles") + code_version("analyses")
-    return version, [compare_story([article(x) for x in members]) for members in stories]
+    return version, [compare_packed([article(x) for x in members]) for members in stories]
 
 
 def _analyse_remote(groups: list[list[Article]], todo: list[int], executor: Executor,
-                    root: Path, progress: Progress | None) -> Iterator[StoryAnalysis]:
+                    root: Path, progress: Progress | None) -> Iterator[PackedAnalysis]:
     """The analyses of groups[i] for i in todo, in order, compared on a cluster."""
     from digest.executor import check_version, code_version, run_ordered
 
@@ -551,16 +551,17 @@ def _analyse_remote(groups: list[list[Article]], todo: list[int], executor: Exec
 def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
                     executor: Executor | None = None,
                     progress: Progress | None = None,
-                    root: Path | None = None) -> list[StoryAnalysis]:
-    """compare_story over every group, reusing cached analyses, in parallel when worth it.
+                    root: Path | None = None) -> list[PackedAnalysis]:
+    """compare_story over every group, packed (PackedAnalysis), reusing cached analyses, in
+    parallel when worth it.
 
     `executor`: a process pool to use instead of a new one, or a cluster's
     (digest.executor.DaskExecutor), whose workers get the articles' bytes, read from
     under `root` (the project), instead of the Article objects."""
     keys = [_analysis_key(g) for g in groups]
-    results: list[StoryAnalysis | None] = [
+    results: list[PackedAnalysis | None] = [
         cache.get(k) if cache is not None else None for k in keys]
-    todo = [i for i, r in enumerate(results) if not isinstance(r, StoryAnalysis)]
+    todo = [i for i, r in enumerate(results) if not isinstance(r, PackedAnalysis)]
     if getattr(executor, "remote", False) and root is not None and \
             len(todo) >= PARALLEL_MIN_STORIES:
         assert executor is not None
@@ -596,7 +597,7 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
                 pool.shutdown()
     else:
         for n, i in enumerate(todo, start=1):
-            results[i] = compare_story(groups[i])
+            results[i] = compare_packed(groups[i])
             if progress and n % 16 == 0:
                 progress("compare", n, len(todo))
     if cache is not None:
@@ -608,7 +609,7 @@ def analyse_stories(groups: list[list[Article]], cache: dict[str, Any] | None,
 StoryMemo = dict[str, tuple[tuple[Any, ...], Story]]
 
 
-def _story(sid: str, members: list[Article], analysis: StoryAnalysis, note: dict | None,
+def _story(sid: str, members: list[Article], analysis: PackedAnalysis, note: dict | None,
            memo: StoryMemo | None) -> tuple[tuple[Any, ...], Story]:
     """The story `sid` (its memo entry): the memo's Story object when its article objects,
     analysis object and note are the very same, else a new one."""
@@ -619,7 +620,7 @@ def _story(sid: str, members: list[Article], analysis: StoryAnalysis, note: dict
             zip(old[0], same, strict=True)):
         return old
     story = Story(id=sid, title=analysis.title, articles=members, summary=analysis.summary,
-                  facts=analysis.facts, differences=analysis.differences)
+                  packed=analysis)
     if note:
         if note["title"]:
             story.title, story.title_from_editor = note["title"], True
@@ -627,7 +628,7 @@ def _story(sid: str, members: list[Article], analysis: StoryAnalysis, note: dict
     return same, story
 
 
-def make_stories(groups: list[list[Article]], analyses: list[StoryAnalysis],
+def make_stories(groups: list[list[Article]], analyses: list[PackedAnalysis],
                  notes: dict[str, dict], memo: StoryMemo | None = None,
                  ids: list[str] | None = None) -> list[Story]:
     """Stories from groups and their analyses, newest first. `ids`: each group's story id
@@ -890,7 +891,7 @@ class _LastBuild:
     renderer: Renderer
     global_key: str
     groups: list[list[Article]]
-    analyses: list[StoryAnalysis]  # one per group
+    analyses: list[PackedAnalysis]  # one per group
     notes: dict[str, dict]
     problems: list[Problem]
     stories: list[Story]
@@ -1219,11 +1220,12 @@ class Builder:
         for g, n in edited.items():
             key = _analysis_key(groups[g])
             analysis = caches["analyses"].get(key)
-            if not isinstance(analysis, StoryAnalysis) and g in compared:
-                analysis = caches["analyses"][key] = compare_story(groups[g])
-            elif not isinstance(analysis, StoryAnalysis):
+            if not isinstance(analysis, PackedAnalysis) and g in compared:
+                analysis = caches["analyses"][key] = compare_packed(groups[g])
+            elif not isinstance(analysis, PackedAnalysis):
                 # new titles only: the same facts and differences, perhaps a new headline
-                analysis = retitle(last.analyses[g], groups[g])  # (the full build checks)
+                # (the full build checks)
+                analysis = PackedAnalysis.pack(retitle(last.analyses[g].unpack(), groups[g]))
             sid = stories[n].id
             self._stories[sid] = _story(sid, groups[g], analysis, last.notes.get(sid),
                                         self._stories)

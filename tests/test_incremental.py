@@ -530,3 +530,57 @@ def test_the_files_of_a_site_are_listed_relative_to_it(corpus: Path, monkeypatch
     monkeypatch.chdir(corpus)
     assert sorted(_existing_files(Path("site"))) == expected
     assert list(_existing_files(corpus / "nothing here")) == []
+
+
+def _unpacked(stories) -> set[str]:
+    """The stories whose facts and differences were read from their packed analysis."""
+    from digest.model import _PENDING
+
+    return {s.id for s in stories if s.__dict__.get("_facts", _PENDING) is not _PENDING}
+
+
+def test_an_edit_unpacks_only_the_analyses_of_the_stories_it_shows_again(
+        corpus: Path, tmp_path: Path) -> None:
+    """Every story's analysis is kept packed (compressed, not as objects) by the build and
+    its cache; a new `digest build` process after one edit unpacks the edited story's alone,
+    and still writes the very site a clean build writes."""
+    from digest.compare import PackedAnalysis
+
+    first = build(corpus)
+    assert len(first.stories) > 5 and _unpacked(first.stories) == {s.id for s in first.stories}
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[6]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip() + "\n\nOne more sentence for the record.\n", encoding="utf-8")
+    result = Builder(corpus).build()
+    edited = [s.id for s in result.stories if any(a.path.endswith(path.name)
+                                                  for a in s.articles)]
+    assert len(edited) == 1 and _unpacked(result.stories) == set(edited)
+    assert all(isinstance(s.packed, PackedAnalysis) for s in result.stories)
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    # what an untouched story shows, read now, is what a clean build compared
+    other = next(s for s in result.stories if s.id not in edited and s.facts)
+    clean = Builder(tmp_path / "fresh", use_cache=False).build()
+    twin = next(s for s in clean.stories if s.id == other.id)
+    assert (other.facts, other.differences) == (twin.facts, twin.differences)
+
+
+def test_a_story_reads_facts_given_to_it_or_packed_once() -> None:
+    from digest.compare import PackedAnalysis, StoryAnalysis
+    from digest.model import Evidence, Fact, Story
+
+    fact = Fact("The bridge reopened.", [Evidence("a1", "The bridge reopened on Monday.")],
+                ["A", "B"])
+    given = Story(id="s", title="t", articles=[], facts=[fact])
+    assert given.facts == [fact] and given.differences == []
+    assert Story(id="s", title="t", articles=[]).facts == []
+    packed = PackedAnalysis.pack(StoryAnalysis("t", "sum", [fact], []))
+    assert pickle_roundtrip(packed).unpack() == StoryAnalysis("t", "sum", [fact], [])
+    story = Story(id="s", title="t", articles=[], packed=packed)
+    assert story.facts == [fact] and story.facts is story.facts  # unpacked once
+    assert story == given
+
+
+def pickle_roundtrip(value):
+    import pickle
+
+    return pickle.loads(pickle.dumps(value))
