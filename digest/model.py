@@ -117,6 +117,13 @@ class Story:
     # (one edit of a 100,000-article digest: a few of ~22,000 stories).
     packed: Packed | None = field(default=None, repr=False, compare=False)
 
+    def release(self) -> None:
+        """Drop facts and differences unpacked from `packed` (read again when next read):
+        a build releases each story once its pages are made, so that a cold build does not
+        end holding every story's analysis as objects."""
+        if self.packed is not None:
+            self.__dict__["_facts"] = self.__dict__["_differences"] = _PENDING
+
     def _unpack(self) -> None:
         facts, differences = self.packed.unpack_lists() if self.packed is not None \
             else ([], [])

@@ -201,6 +201,15 @@ def story_card(story: Story, outlets: Outlets | None = None) -> Keyed:
     })
 
 
+def _card(story: Story, outlets: Outlets) -> Keyed:
+    """story_card, and the story released: the cards of every story are made first, each
+    story's pages later, one story at a time (a cold build would otherwise hold every
+    story's facts and differences unpacked at once)."""
+    card = story_card(story, outlets)
+    story.release()
+    return card
+
+
 def article_link(article: Article, outlets: Outlets | None = None) -> dict[str, Any]:
     spath = outlets.path if outlets else source_path
     return {"id": article.id, "title": article.title, "source": article.source,
@@ -444,8 +453,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
         if only is None:
             memo.keep(keys.values())
     hits = {s.id: memo.get(keys.get(s.id)) for s in listed} if memo is not None else {}
-    cards = {s.id: hit.card if (hit := hits.get(s.id)) else story_card(s, outlets)
-             for s in listed}
+    cards = {s.id: hit.card if (hit := hits.get(s.id)) else _card(s, outlets) for s in listed}
     search = bool(getattr(cfg, "search", True))
     helpers = {"story_path": story_path, "article_path": article_path,
                "source_path": source_path}
@@ -469,12 +477,14 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                 return _story_specs(renderer, story, cards[story.id], outlets, helpers)
             for path, key in hit.pages:
                 yield PageSpec(path, key, _lazy(make_all, path))
+            story.release()  # its pages are written: what they showed may go
             continue
         specs = _story_specs(renderer, story, cards[story.id], outlets, helpers)
         if memo is not None and (key := keys.get(story.id)) is not None:
             memo.stories[key] = StoryPages(cards[story.id], [(s.path, s.key) for s in specs],
                                            _data_of(story)[1])  # (made for the story's key)
         yield from specs
+        story.release()
 
     if only is not None:
         return

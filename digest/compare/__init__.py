@@ -62,6 +62,7 @@ class PackedAnalysis:
     worker, a cluster's), so what crosses to the build process is bytes, not objects."""
 
     __slots__ = ("title", "summary", "blob")
+    unpacked = 0  # how many times this process unpacked an analysis (the tests read it)
 
     def __init__(self, title: str, summary: str, blob: bytes) -> None:
         self.title, self.summary, self.blob = title, summary, blob
@@ -73,6 +74,7 @@ class PackedAnalysis:
         return cls(analysis.title, analysis.summary, zlib.compress(data, 1))
 
     def unpack_lists(self) -> tuple[list[Fact], list[Difference]]:
+        PackedAnalysis.unpacked += 1
         facts, differences = pickle.loads(zlib.decompress(self.blob))
         return facts, differences
 
