@@ -76,8 +76,17 @@ class _Cluster:
     # the norms, computed when first needed after a change (None: stale)
     _norm: float | None = None
     _names_norm: float | None = None
+    retired: bool = False  # out of every later article's window: centroid and names freed
+
+    def retire(self) -> None:
+        """Free what only scoring reads: no article will score this story again (and if
+        one did, it would fail loudly on None rather than score 0)."""
+        self.centroid = self.names = None  # type: ignore[assignment]
+        self.retired = True
 
     def add(self, article: Article, vec: dict[str, float], names: dict[str, float]) -> None:
+        if self.retired:
+            raise AssertionError(f"story {self.id} was retired, then joined")
         if not self.members and article.published:
             self.first_ordinal = article.published.toordinal()
         self.members.append(article)
@@ -271,7 +280,24 @@ def group_into_stories(
     filtered: dict[str, int] = {}  # term -> window cutoff (ordinal) its postings last met
     # every name term a story ever had -> the stories (see _Names); stories with no name
     named = _Names()
+    # Stories that may still be scored. A dated article scores only stories whose last
+    # report is inside its window (_best_cluster), and windows only move on: a story that
+    # fell out of one is retired, its centroid and names freed (at 100,000 articles a year
+    # they were most of grouping's memory). Not a story an article is pinned to (it takes
+    # that article whatever its date), nor any story when an undated article that is not
+    # pinned comes (last): that one is scored against every story still indexed.
+    retiring = all(a.published is not None or a.story for a in ordered)
+    pins = {a.story for a in ordered if a.story}
+    scored: dict[str, _Cluster] = {}
+    swept: int | None = None
     for article in ordered:
+        if retiring and article.published is not None and \
+                (cutoff := article.published.toordinal() - window_days) != swept:
+            swept = cutoff
+            for cid in [cid for cid, c in scored.items() if c.last_ordinal is not None
+                        and c.last_ordinal < cutoff]:
+                if cid not in pins:
+                    scored.pop(cid).retire()
         vec, names = _vectors(counts[article.id], idf, default_idf, log_tf, name_terms)
         top_terms = _top_terms(vec)
         if article.story:
@@ -288,6 +314,8 @@ def group_into_stories(
                 cluster = clusters[cid] = _Cluster(cid)
         named.post(cluster, names)
         cluster.add(article, vec, names)
+        if retiring:
+            scored[cluster.id] = cluster
         for term in top_terms:
             plist = postings[term]
             if not plist or plist[-1] != cluster.id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -54,13 +55,23 @@ def test_the_names_shortcut_changes_no_decision(dense, monkeypatch: pytest.Monke
                         candidates)
     assert _ids(group.group_into_stories(articles, terms=terms)) == _ids(shortcut)
     # and with undated articles and pinned stories among them
-    for a in articles[::37]:
-        a.published = None
-    for a in articles[5::41]:
-        a.story = "pinned"
+    articles = _vary(articles, undated=37, pinned=41)
     plain = _ids(group.group_into_stories(articles, terms=terms))
     monkeypatch.undo()
     assert _ids(group.group_into_stories(articles, terms=terms)) == plain
+
+
+def _vary(articles, undated: int = 0, pinned: int = 0, pins: int = 1):
+    """Copies: every `undated`-th article without a date, every `pinned`-th (from the 6th)
+    pinned to one of `pins` stories."""
+    out = []
+    for n, a in enumerate(articles):
+        if undated and n % undated == 0:
+            a = dataclasses.replace(a, published=None)
+        if pinned and n >= 5 and (n - 5) % pinned == 0:
+            a = dataclasses.replace(a, story="pinned" if pins == 1 else f"pin{n % pins}")
+        out.append(a)
+    return out
 
 
 def test_the_lightest_names_cannot_pass_the_names_test() -> None:
@@ -72,3 +83,33 @@ def test_the_lightest_names_cannot_pass_the_names_test() -> None:
     assert heavy[-1] == "^a" and light
     assert sum(unit[t] ** 2 for t in light) ** 0.5 < group.ENTITY_MIN
     assert group._heavy_names({}) == []
+
+
+def test_retiring_stories_out_of_every_window_changes_no_decision(
+        dense, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouping frees the centroid and names of a story no later article can score (its
+    last report fell out of the window): the same groups as keeping them all, with pinned
+    stories (kept: a pinned article joins whatever its date) and undated articles (then
+    nothing is retired: an undated article is scored against every story indexed)."""
+    articles, terms = dense
+    retired: list[str] = []
+    real = group._Cluster.retire
+
+    def counted(self) -> None:
+        retired.append(self.id)
+        real(self)
+
+    monkeypatch.setattr(group._Cluster, "retire", counted)
+    shortcut = _ids(group.group_into_stories(articles, terms=terms))
+    assert len(retired) > 100
+    monkeypatch.setattr(group._Cluster, "retire", lambda self: None)
+    assert _ids(group.group_into_stories(articles, terms=terms)) == shortcut
+    pinned = _vary(articles, pinned=41, pins=3)
+    plain = _ids(group.group_into_stories(pinned, terms=terms))
+    monkeypatch.setattr(group._Cluster, "retire", counted)
+    retired.clear()
+    assert _ids(group.group_into_stories(pinned, terms=terms)) == plain
+    assert retired and not {"pin0", "pin1", "pin2"} & set(retired)
+    retired.clear()
+    group.group_into_stories(_vary(pinned, undated=37), terms=terms)
+    assert retired == []
