@@ -44,6 +44,13 @@ class ParsedArticle:
     terms: Terms
     read_ns: int = 0  # wall clock (ns) when the file's stat was taken, before reading it
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (into the cache) with the article's body packed (Article.pack): one
+        read after this, only the articles whose bodies are read take their full size.
+        An article loaded packed and never read is written as it was read."""
+        return ParsedArticle, (self.stat, self.article.pack(), self.warnings, self.terms,
+                               self.read_ns)
+
     def fresh(self, stat: tuple[int, int]) -> bool:
         """Whether the file is still the one read: same (mtime_ns, size), and it was already
         older than RACY_NS when read. A file written in the same clock tick as it was read

@@ -583,3 +583,31 @@ def pickle_roundtrip(value):
     import pickle
 
     return pickle.loads(pickle.dumps(value))
+
+
+def test_an_edit_expands_only_the_bodies_of_its_own_story(corpus: Path, tmp_path: Path) -> None:
+    """Articles come out of the cache with their bodies packed (digest.model.Article); a
+    new process after one edit expands the bodies of the edited story's articles (compared
+    again, their pages rendered) and of no other, and the site is a clean build's."""
+    from digest import model
+
+    first = build(corpus)
+    story = next(s for s in first.stories if len(s.articles) >= 3)
+    path = corpus / story.articles[0].path
+    path.write_text(path.read_text(encoding="utf-8").rstrip() + "\n\nOne more sentence for "
+                    "the record.\n", encoding="utf-8")
+    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
+    os.utime(path, ns=(old, old))
+    before = model.body_expansions
+    result = Builder(corpus).build()
+    expanded = model.body_expansions - before
+    assert result.articles_parsed == 1
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+    mine = next(s for s in result.stories if s.id == story.id)
+    assert {a.path for a in mine.articles} == {a.path for a in story.articles}
+    others = [a for s in result.stories if s is not mine for a in s.articles]
+    assert len(others) > 20 and all(a.packed for a in others)
+    assert not any(a.packed for a in mine.articles)
+    assert expanded == len(mine.articles) - 1  # the edited one was parsed, never packed
+    again = Builder(corpus).build()  # nothing changed: nothing to read, nothing expanded
+    assert again.pages_written == 0 and model.body_expansions - before == expanded
