@@ -590,13 +590,20 @@ def test_the_story_memo_holds_no_api_lines_but_where_they_are(corpus: Path) -> N
     assert not any(line in saved for line in lines)
 
 
+@pytest.mark.parametrize("swap", [False, True], ids=["in-place", "swap"])
 def test_an_edit_copies_the_other_stories_api_lines_from_the_last_file(
-        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swap: bool) -> None:
     """A new `digest build` process after one edit makes the edited story's line of
-    api/stories.json and copies every other story's from the file the last build wrote;
-    the site is the clean build's, byte for byte."""
+    api/stories.json and copies every other story's from the file the last build wrote,
+    whether it writes site/ in place or a staged copy swapped in; the site is the clean
+    build's, byte for byte."""
+    import digest.build
+
+    if swap:  # however few stories changed
+        monkeypatch.setattr(digest.build, "IN_PLACE_STORIES", -1)
     made = _lines_made(monkeypatch)
     first = build(corpus)
+    site = (corpus / "site").stat().st_ino
     assert sorted(made) == sorted(s.id for s in first.stories)  # once each, cold
     made.clear()
     path = sorted((corpus / "content" / "articles").glob("*.md"))[4]
@@ -606,6 +613,7 @@ def test_an_edit_copies_the_other_stories_api_lines_from_the_last_file(
     assert "api/stories.json" in edited.written_paths
     assert b"4,321 residents" in (corpus / "site" / "api" / "stories.json").read_bytes()
     assert made == [_story_of(edited.stories, path).id]
+    assert ((corpus / "site").stat().st_ino != site) == swap
     assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
 
 
