@@ -81,7 +81,8 @@ def render_all(root: Path, stories: list[Story], dump: Path | None = None,
         if prof is not None and kind == profile_kind:
             prof.enable()
         t = clock()
-        data = spec.make()
+        made = spec.make()
+        data = made if isinstance(made, bytes) else b"".join(made)  # chunks: made as taken
         times[kind].append(clock() - t)
         if prof is not None and kind == profile_kind:
             prof.disable()

@@ -73,7 +73,7 @@ from digest.model import Article, Problem, Story
 from digest.render import Renderer, article_path, story_path
 from digest.retention import Archive, for_grouping, make_archive, retention_for, split_groups
 from digest.search import SearchIndex
-from digest.site import PageData, PageMemo, PageSpec, site_pages
+from digest.site import PageData, PageMemo, PageSpec, release_lines, site_pages
 from digest.storyids import StoryLock, assign_story_ids, format_lock, read_lock, save_lock
 from digest.text import slugify
 
@@ -694,36 +694,54 @@ def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifes
     key = f"{global_key}:{spec.key}" if spec.key is not None else None
     if key is not None:
         new_manifest[spec.path] = key
-        if manifest.get(spec.path) == key and old.is_file() and not old.is_symlink():
+        if manifest.get(spec.path) == key and spec.trusted and old.is_file() \
+                and not old.is_symlink():
             return None
     data = spec.make()
     stats.rendered += key is not None
+    if not isinstance(data, bytes):
+        return data  # chunks: compared with the old file while written (_write_data)
     try:
-        if old.is_file() and not old.is_symlink() and _same_bytes(old, data):
+        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) \
+                and old.read_bytes() == data:
             return None
     except OSError:
         pass
     return data
 
 
-def _same_bytes(path: Path, data: PageData) -> bool:
-    """Whether the file holds exactly `data`; chunked data is compared a chunk at a time
-    (api/stories.json is 114 MB at 10,000 articles: no second copy of it in memory)."""
-    chunks = [data] if isinstance(data, bytes) else data
-    if path.stat().st_size != sum(map(len, chunks)):
-        return False
-    if isinstance(data, bytes):
-        return path.read_bytes() == data
-    with path.open("rb") as fh:
-        return all(fh.read(len(chunk)) == chunk for chunk in chunks)
+@contextlib.contextmanager
+def _reader(path: Path) -> Iterator[io.BufferedReader | None]:
+    """The regular file at path open for reading, or None."""
+    try:
+        fh = None if path.is_symlink() or not path.is_file() else path.open("rb")
+    except OSError:
+        fh = None
+    try:
+        yield fh
+    finally:
+        if fh is not None:
+            fh.close()
 
 
-def _write_data(path: Path, data: PageData) -> None:
+def _write_data(path: Path, data: PageData, old: Path) -> bool:
+    """Write a page to path. Chunks (a big file, api/stories.json: 114 MB at 10,000
+    articles, made as it is written, never whole in memory) are compared with the file
+    `old` on the way: True when `old` holds exactly the bytes written."""
     if isinstance(data, bytes):
         path.write_bytes(data)
-    else:
-        with path.open("wb") as fh:
-            fh.writelines(data)
+        return False
+    try:
+        with path.open("wb") as fh, _reader(old) as prev:
+            same = prev is not None
+            for chunk in data:
+                fh.write(chunk)
+                same = same and prev is not None and prev.read(len(chunk)) == chunk
+            return same and prev is not None and prev.read(1) == b""
+    finally:
+        close = getattr(data, "close", None)
+        if close is not None:  # a generator stopped half-way lets go of its files now
+            close()
 
 
 def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str, str],
@@ -755,7 +773,9 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
                     continue
                 except OSError:
                     data = spec.make()
-            _write_data(target, data)
+            if _write_data(target, data, old):
+                stats.unchanged += 1  # (made and written again, byte for byte the old file)
+                continue
             stats.written.append(spec.path)
         if postprocess is not None:  # the search index, built over the complete staged site
             paths.update(_run_postprocess(postprocess, staging, stats, new_manifest))
@@ -797,7 +817,8 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
     try:
         for spec in specs:
             paths.add(spec.path)
-            if known is not None and spec.key is not None and spec.path in known:
+            if known is not None and spec.key is not None and spec.trusted \
+                    and spec.path in known:
                 # this very file was put there by the previous build: its key says it is right
                 key = new_manifest[spec.path] = f"{global_key}:{spec.key}"
                 if manifest.get(spec.path) == key:
@@ -811,8 +832,11 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            _write_data(tmp, data)
             staged.append((tmp, target, spec.path))
+            if _write_data(tmp, data, target):
+                staged.pop()
+                tmp.unlink()
+                stats.unchanged += 1
     except BaseException:
         for tmp, _target, _path in staged:
             tmp.unlink(missing_ok=True)
@@ -1144,6 +1168,7 @@ class Builder:
             with write_lock() if write_lock is not None else contextlib.nullcontext():
                 stats, new_manifest = write_site_swap(cfg.output, specs, manifest, global_key,
                                                       postprocess)
+        self._pages.api_written(cfg.output / "api/stories.json")
         caches["pages"] = new_manifest
         return stats
 
@@ -1309,4 +1334,5 @@ def build(root: Path, base_url: str | None = None, use_cache: bool = True,
         return builder.build()
     finally:
         gc.unfreeze()
+        release_lines()
         builder.close()

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -421,15 +421,24 @@ def story_line(story: Story) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def stories_json_chunks(lines: list[bytes]) -> list[bytes]:
-    """api/stories.json from its stories' lines, as chunks to write one after another
-    (it is about 40 KB a story: joined, a second copy of it all in memory)."""
+API_SEPARATOR = b",\n"  # between two stories' lines in api/stories.json
+
+
+def stories_json_head() -> bytes:
+    """What api/stories.json holds before its first story's line."""
     head = json.dumps(f"digest {__version__}").replace("<", "\\u003c").replace(
         ">", "\\u003e").replace("&", "\\u0026").encode("utf-8", "replace")
-    chunks = [b'{"generator": ' + head + b', "stories": [\n']
+    return b'{"generator": ' + head + b', "stories": [\n'
+
+
+def stories_json_chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """api/stories.json from its stories' lines, as chunks to write one after another
+    (it is about 40 KB a story: joined, a second copy of it all in memory). A line is
+    asked for only when the chunks before it have been taken, so that `lines` can be made
+    (or read from a file) one at a time."""
+    yield stories_json_head()
     for n, line in enumerate(lines):
         if n:
-            chunks.append(b",\n")
-        chunks.append(line)
-    chunks.append(b"\n]}\n")
-    return chunks
+            yield API_SEPARATOR
+        yield line
+    yield b"\n]}\n"

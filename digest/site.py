@@ -9,20 +9,27 @@ handed to the template (see `fingerprint`), so a template can only show what its
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import os
+import stat
+import tempfile
+import zlib
 from collections import UserDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from digest import __version__
 from digest.config import Config
 from digest.feeds_out import atom_feed, robots_txt, sitemap
 from digest.model import Article, Difference, Story
 from digest.render import (
+    API_SEPARATOR,
     Page,
     Renderer,
     article_path,
@@ -31,6 +38,7 @@ from digest.render import (
     shorten,
     source_path,
     stories_json_chunks,
+    stories_json_head,
     story_line,
     story_path,
 )
@@ -40,7 +48,8 @@ from digest.text import slugify
 FEED_ENTRIES = 50  # the newest stories in each Atom feed
 
 
-PageData = bytes | list[bytes]  # a file's bytes, or its bytes in chunks (a big file)
+# a file's bytes, or its bytes in chunks (a big file: made as it is written, never whole)
+PageData = bytes | Iterable[bytes]
 
 
 @dataclass
@@ -48,13 +57,67 @@ class PageSpec:
     path: str  # relative to site/
     key: str | None  # None: always render (cheap or global pages)
     make: Callable[[], PageData]
+    # False: the file in site/ may not be the one its key was recorded for (edited by hand):
+    # made and compared whatever the page manifest says
+    trusted: bool = True
 
 
-# id(story) -> (story, its api line, its fingerprint); kept to the current build's stories
-_story_data: dict[int, tuple[Story, bytes, str]] = {}
+# --- the lines of api/stories.json ------------------------------------------------------
+# A story's line of api/stories.json (~41 KiB) is made once, when the story is first
+# fingerprinted, and never held: it goes to a spool file, and the API file is streamed from
+# there, or copied from the previous API file (PageMemo.api_file).
+
+LineRef = tuple[int, int, int]  # where a line is in a file: offset, length, its CRC-32
 
 
-def _data_of(story: Story) -> tuple[Story, bytes, str]:
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
+class _Spool:
+    """The lines this process made, appended to an unnamed temporary file: it has no name
+    to leave behind, and is gone when closed or when the process ends, however it ends."""
+
+    def __init__(self) -> None:
+        self.file: BinaryIO | None = None
+        self.size = 0
+        self.folder: Path | None = None  # where the next spool file goes (None: the system's)
+
+    def add(self, line: bytes) -> LineRef:
+        if self.file is None:
+            try:
+                self.file = tempfile.TemporaryFile(dir=self.folder)
+            except OSError:  # the cache folder is gone or read-only
+                self.file = tempfile.TemporaryFile()
+            self.size = 0
+        offset = self.size
+        _pwrite_all(self.file.fileno(), line, offset)
+        self.size += len(line)
+        return offset, len(line), zlib.crc32(line)
+
+    def read(self, ref: LineRef) -> bytes:
+        assert self.file is not None
+        line = os.pread(self.file.fileno(), ref[1], ref[0])
+        if len(line) != ref[1]:
+            raise OSError(f"the spool of api/stories.json lines is short at {ref[0]}")
+        return line
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.file, self.size = None, 0
+
+
+_spool = _Spool()
+# id(story) -> (story, where its api line is in the spool, its fingerprint); kept to the
+# current build's stories
+_story_data: dict[int, tuple[Story, LineRef, str]] = {}
+
+
+def _data_of(story: Story) -> tuple[Story, LineRef, str]:
     cached = _story_data.get(id(story))
     if cached and cached[0] is story:
         return cached
@@ -63,8 +126,14 @@ def _data_of(story: Story) -> tuple[Story, bytes, str]:
     h.update(story.note_html.encode("utf-8", "surrogatepass"))
     for a in story.articles:
         h.update(a.fingerprint.encode())
-    cached = _story_data[id(story)] = (story, line, h.hexdigest())
+    cached = _story_data[id(story)] = (story, _spool.add(line), h.hexdigest())
     return cached
+
+
+def _line_of(story: Story) -> tuple[bytes, int]:
+    """The story's api line (from the spool) and its CRC-32."""
+    ref = _data_of(story)[1]
+    return _spool.read(ref), ref[2]
 
 
 def story_fingerprint(story: Story) -> str:
@@ -73,9 +142,70 @@ def story_fingerprint(story: Story) -> str:
 
 
 def _forget_other_stories(stories: list[Story]) -> None:
+    """Keep only these stories' lines and fingerprints; the spool is copied to a new one
+    when most of it is lines of stories gone (a long dev-server session)."""
+    global _spool
     alive = {id(s) for s in stories}
     for k in [k for k in _story_data if k not in alive]:
         del _story_data[k]
+    live = sum(ref[1] for _s, ref, _fp in _story_data.values())
+    if _spool.size > 2 * live + (1 << 20):
+        old, _spool = _spool, _Spool()
+        _spool.folder = old.folder
+        for k, (s, ref, fp) in _story_data.items():
+            _story_data[k] = (s, _spool.add(old.read(ref)), fp)
+        old.close()
+
+
+def release_lines() -> None:
+    """Forget every story's line and fingerprint, and remove the spool (a build's end)."""
+    _story_data.clear()
+    _spool.close()
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+
+@dataclass(slots=True)
+class ApiFile:
+    """The api/stories.json a build wrote: its identity when written (size, mtime_ns,
+    inode, device) and where each story's line is in it, by story key (`PageMemo`)."""
+
+    identity: tuple[int, int, int, int]
+    lines: dict[str, LineRef]
+
+
+@contextlib.contextmanager
+def _recorded_file(path: Path, record: ApiFile | None) -> Iterator[int | None]:
+    """A descriptor of `path` open for reading if there is a record of the file the last
+    build wrote there and `path` is a regular file, else None. Not only the very file: a CI
+    run restores site/ from its cache (same bytes, new inode and times), and every line
+    copied from it is checked against the length and CRC-32 recorded for it."""
+    fd = None
+    if record is not None:
+        with contextlib.suppress(OSError):
+            opened = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+            try:
+                if stat.S_ISREG(os.fstat(opened).st_mode):
+                    fd, opened = opened, -1
+            finally:
+                if opened >= 0:
+                    os.close(opened)
+    try:
+        yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _recorded_line(fd: int, ref: LineRef) -> bytes | None:
+    """The line at `ref` in the previous API file, if it is there whole and unchanged."""
+    try:
+        line = os.pread(fd, ref[1], ref[0])
+    except OSError:
+        return None
+    return line if len(line) == ref[1] and zlib.crc32(line) == ref[2] else None
 
 
 class Keyed(UserDict):
@@ -314,12 +444,11 @@ def _feed_entries(cfg: Config, renderer: Renderer, cards: list[dict[str, Any]]
 @dataclass(slots=True)
 class StoryPages:
     """What `site_pages` derived from one story: its card, the path and key of its story
-    and article pages, its line of api/stories.json, and its entry on each of its outlets'
-    pages (made when needed)."""
+    and article pages, and its entry on each of its outlets' pages (made when needed).
+    Its line of api/stories.json is not held: `ApiFile` says where it is."""
 
     card: Keyed
     pages: list[tuple[str, str | None]]
-    line: bytes
     entries: dict[str, Keyed] = field(default_factory=dict)
 
 
@@ -333,12 +462,45 @@ class PageMemo:
     digest's code, which is in `scope`), and the page path of each of its outlets. `scope`
     is the build's global key (digest's code, the settings, the theme): the caller sets it.
     Pages are rendered from a freshly built context if they must be written at all.
+
+    It also records where each story's line is in the api/stories.json last written
+    (`api_file`, told by `api_written`): the next build copies an unchanged story's line
+    from there, if that file is still the very one written.
     """
+
+    API = "api/stories.json"  # the entry of the API file's record (no story key is like it)
 
     def __init__(self, stored: dict[str, Any] | None = None) -> None:
         self.scope = ""
         self.stories: dict[str, Any] = stored if stored is not None else {}
         self.outlets: Outlets | None = None  # the last build's
+        # where the lines went in the API file made last, once it was made to its end
+        self.api_layout: dict[str, LineRef] | None = None
+
+    def api_file(self) -> ApiFile | None:
+        record = self.stories.get(self.API)
+        return record if isinstance(record, ApiFile) else None
+
+    def api_intact(self, path: Path) -> bool:
+        """Whether the file at `path` is the very API file recorded (not edited, deleted or
+        replaced since it was written)."""
+        record = self.api_file()
+        try:
+            return record is not None and _identity(path.lstat()) == record.identity
+        except OSError:
+            return False
+
+    def api_written(self, path: Path) -> None:
+        """The build put the API file it made at `path` (written, or found the same):
+        record that file's identity and where its lines are. Nothing to record when the
+        build did not make it (its key said the file was right): the record stands."""
+        layout, self.api_layout = self.api_layout, None
+        if layout is None:
+            return
+        try:
+            self.stories[self.API] = ApiFile(_identity(path.lstat()), layout)
+        except OSError:
+            self.stories.pop(self.API, None)
 
     def story_key(self, story: Story, outlets: Outlets) -> str | None:
         """The key of everything the story's pages show; None when an article has no
@@ -361,7 +523,7 @@ class PageMemo:
 
     def keep(self, keys: Iterable[str | None]) -> None:
         """Forget what is not about these stories (the current build's)."""
-        alive = set(keys)
+        alive = {*keys, self.API}
         for k in [k for k in self.stories if k not in alive]:
             del self.stories[k]
 
@@ -412,6 +574,37 @@ def _lazy(make_all: Callable[[], list[PageSpec]], path: str) -> Callable[[], Pag
     return make
 
 
+def _api_chunks(stories: list[Story], keys: Mapping[str, str | None], memo: PageMemo | None,
+                old: Path) -> Iterator[bytes]:
+    """api/stories.json, a line at a time: a story's line copied from the previous file
+    `old` when the memo's record says where it is there and it is still there (length and
+    CRC-32), else from the spool (made now if need be). Where each line went is told to
+    the memo once the last chunk is taken (PageMemo.api_written records it)."""
+    layout: dict[str, LineRef] = {}
+    offset = len(stories_json_head())
+    with _recorded_file(old, memo.api_file() if memo is not None else None) as fd:
+        record = memo.api_file() if fd is not None and memo is not None else None
+
+        def lines() -> Iterator[bytes]:
+            nonlocal offset
+            for n, story in enumerate(stories):
+                key = keys.get(story.id)
+                ref = record.lines.get(key) if record is not None and key else None
+                line = _recorded_line(fd, ref) if fd is not None and ref else None
+                if line is not None and ref is not None:
+                    crc = ref[2]
+                else:
+                    line, crc = _line_of(story)
+                offset += len(API_SEPARATOR) if n else 0
+                if key is not None:
+                    layout[key] = (offset, len(line), crc)
+                offset += len(line)
+                yield line
+        yield from stories_json_chunks(lines())
+    if memo is not None:
+        memo.api_layout = layout
+
+
 def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                memo: PageMemo | None = None, only: Set[str] | None = None,
                aliases: Mapping[str, str] | None = None, removed: Iterable[str] = (),
@@ -432,6 +625,9 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     """
     if only is None:
         _forget_other_stories(stories)
+        _spool.folder = cfg.cache if cfg.cache.is_dir() else None
+        if memo is not None:
+            memo.api_layout = None
     if only is not None and memo is not None and memo.outlets is not None:
         outlets = memo.outlets  # the same outlets: the caller says so
     else:
@@ -481,8 +677,7 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
             continue
         specs = _story_specs(renderer, story, cards[story.id], outlets, helpers)
         if memo is not None and (key := keys.get(story.id)) is not None:
-            memo.stories[key] = StoryPages(cards[story.id], [(s.path, s.key) for s in specs],
-                                           _data_of(story)[1])  # (made for the story's key)
+            memo.stories[key] = StoryPages(cards[story.id], [(s.path, s.key) for s in specs])
         yield from specs
         story.release()
 
@@ -557,12 +752,10 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
     api = hashlib.sha256(b"api/stories.json\0" + __version__.encode())
     for s in stories:  # the memo's story keys say as much, and cost no encoding
         api.update((keys.get(s.id) or story_fingerprint(s)).encode())
-
-    def api_lines() -> list[bytes]:
-        return [hit.line if memo is not None and (hit := memo.get(keys.get(s.id)))
-                else _data_of(s)[1] for s in stories]
+    old_api = cfg.output / "api/stories.json"
     yield PageSpec("api/stories.json", api.hexdigest(),
-                   lambda: stories_json_chunks(api_lines()))
+                   lambda: _api_chunks(stories, keys, memo, old_api),
+                   trusted=memo is None or memo.api_intact(old_api))
     yield _fixed(Page(".nojekyll", b""))
     if cfg.cname:
         yield _fixed(Page("CNAME", (cfg.cname.strip() + "\n").encode()))

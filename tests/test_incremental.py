@@ -611,3 +611,157 @@ def test_an_edit_expands_only_the_bodies_of_its_own_story(corpus: Path, tmp_path
     assert expanded == len(mine.articles) - 1  # the edited one was parsed, never packed
     again = Builder(corpus).build()  # nothing changed: nothing to read, nothing expanded
     assert again.pages_written == 0 and model.body_expansions - before == expanded
+
+
+# --- api/stories.json: a story's line is copied from the last file, never cached ---------
+
+def _lines_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the stories whose line of api/stories.json is made from now on (the real
+    story_line, counted)."""
+    import digest.site
+
+    made: list[str] = []
+    real = digest.site.story_line
+
+    def counting(story):
+        made.append(story.id)
+        return real(story)
+
+    monkeypatch.setattr(digest.site, "story_line", counting)
+    return made
+
+
+def _stories_cache(project: Path) -> dict:
+    from digest.build import _load_cache
+
+    return _load_cache(project / ".digest-cache" / "stories", None)
+
+
+def _append(path: Path, sentence: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").rstrip() + f"\n\n{sentence}\n",
+                    encoding="utf-8")
+    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
+    os.utime(path, ns=(old, old))
+
+
+def _story_of(stories: list, path: Path):
+    return next(s for s in stories if any(a.path.endswith(path.name) for a in s.articles))
+
+
+def test_the_story_memo_holds_no_api_lines_but_where_they_are(corpus: Path) -> None:
+    """The saved story memo has no story's line of api/stories.json: it says where each
+    line is in the file just written, and which file that is."""
+    import json
+
+    from digest.site import ApiFile, PageMemo, StoryPages, _identity
+
+    first = build(corpus)
+    api = corpus / "site" / "api" / "stories.json"
+    data = api.read_bytes()
+    cache = _stories_cache(corpus)
+    record = cache.pop(PageMemo.API)
+    assert isinstance(record, ApiFile) and record.identity == _identity(api.stat())
+    assert cache and all(isinstance(v, StoryPages) and not hasattr(v, "line")
+                         for v in cache.values())
+    assert record.lines.keys() == cache.keys()
+    lines = [data[offset:offset + length] for offset, length, _crc in record.lines.values()]
+    assert sorted(json.loads(line)["id"] for line in lines) == \
+        sorted(s.id for s in first.stories)
+    saved = b"".join(p.read_bytes() for p in (corpus / ".digest-cache" / "stories").iterdir())
+    assert not any(line in saved for line in lines)
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["in-place", "swap"])
+def test_an_edit_copies_the_other_stories_api_lines_from_the_last_file(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swap: bool) -> None:
+    """A new `digest build` process after one edit makes the edited story's line of
+    api/stories.json and copies every other story's from the file the last build wrote,
+    whether it writes site/ in place or a staged copy swapped in; the site is the clean
+    build's, byte for byte."""
+    import digest.build
+
+    if swap:  # however few stories changed
+        monkeypatch.setattr(digest.build, "IN_PLACE_STORIES", -1)
+    made = _lines_made(monkeypatch)
+    first = build(corpus)
+    site = (corpus / "site").stat().st_ino
+    assert sorted(made) == sorted(s.id for s in first.stories)  # once each, cold
+    made.clear()
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[4]
+    _append(path, "Officials said on Tuesday that 4,321 residents of the coastal districts "
+                  "had been evacuated by ferry.")  # a detail only this outlet gives
+    edited = build(corpus)
+    assert "api/stories.json" in edited.written_paths
+    assert b"4,321 residents" in (corpus / "site" / "api" / "stories.json").read_bytes()
+    assert made == [_story_of(edited.stories, path).id]
+    assert ((corpus / "site").stat().st_ino != site) == swap
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["same-size", "appended", "deleted", "same-bytes-new-file"])
+def test_a_hand_edited_or_deleted_api_file_is_made_again(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    """api/stories.json edited, deleted or replaced by hand: the next build writes it again
+    right, making the lines it cannot copy; a line is copied only if it is where the memo
+    says, with its recorded length and CRC-32, so a copy of the file with the same bytes (a
+    CI run's restored site/) gives every line, and one edited in place with its size and
+    time put back (the very file by its stat, as the page manifest trusts every page) is
+    right again once the next build writes it."""
+    from digest.site import PageMemo, _identity
+
+    build(corpus)
+    api = corpus / "site" / "api" / "stories.json"
+    right = api.read_bytes()
+    record = _stories_cache(corpus)[PageMemo.API]
+    path = sorted((corpus / "content" / "articles").glob("*.md"))[4]
+    if damage == "same-size":  # one letter of a story's title, in place
+        st = api.stat()
+        offset = sorted(record.lines.values())[2][0]
+        at = right.index(b'"title": "', offset) + len(b'"title": "')
+        with api.open("r+b") as fh:
+            fh.seek(at)
+            fh.write(bytes([right[at] ^ 0x20]))
+        os.utime(api, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert _identity(api.stat()) == record.identity and api.read_bytes() != right
+        _append(path, "One more sentence for the record.")  # or nothing is built again
+    elif damage == "appended":
+        with api.open("ab") as fh:
+            fh.write(b"\n")
+    elif damage == "deleted":
+        api.unlink()
+    else:
+        api.unlink()
+        api.write_bytes(right)
+    made = _lines_made(monkeypatch)
+    again = build(corpus)
+    if damage == "same-size":
+        assert len(made) == 2  # the edited story's line, and the damaged one
+    elif damage == "deleted":
+        assert sorted(made) == sorted(s.id for s in again.stories)  # no file to copy from
+        assert api.read_bytes() == right
+    else:  # another file (as a CI run's restored site/), its lines checked one by one
+        assert made == [] and api.read_bytes() == right
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
+
+
+def test_a_build_that_fails_while_writing_the_api_file_leaves_nothing_behind(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.site
+
+    build(corpus)
+    before = snapshot(corpus / "site")
+    cache = sorted(p.name for p in (corpus / ".digest-cache").iterdir())
+    _append(sorted((corpus / "content" / "articles").glob("*.md"))[4], "One more sentence.")
+
+    def failing(fd, ref):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(digest.site, "_recorded_line", failing)
+    with pytest.raises(RuntimeError):
+        build(corpus)
+    assert snapshot(corpus / "site") == before  # no temporary file, nothing replaced
+    assert sorted(p.name for p in (corpus / ".digest-cache").iterdir()) == cache
+    assert digest.site._spool.file is None and not digest.site._story_data
+    monkeypatch.undo()
+    build(corpus)
+    assert snapshot(corpus / "site") == clean_build(corpus, tmp_path)
