@@ -397,11 +397,13 @@ Parsed = tuple[Article, list[Problem], Terms] | Problem  # a file parsed, or why
 
 
 def _parse(rel: str, data: bytes, text: str) -> Parsed:
+    """The article (its body packed: Article.pack; a build reads the bodies of the stories
+    it writes, each expanded, then released), its warnings and grouping terms."""
     try:
         article, warnings = parse_article_bytes(data, text, rel)
     except ArticleError as exc:
         return exc.problem
-    return article, warnings, article_terms(article)
+    return article.pack(), warnings, article_terms(article)
 
 
 def _parse_remote(files: list[tuple[str, bytes]]) -> tuple[str, list[Parsed]]:

@@ -56,6 +56,8 @@ class Article:
     meta: dict[str, object] = field(default_factory=dict)
     fingerprint: str = ""  # hash of the file's bytes and path: changes iff the article does
     _packed: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    # the blob an expanded body came from, until release() packs it again with it
+    _kept: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         packed = self._packed
@@ -70,6 +72,7 @@ class Article:
         if packed is not None:
             global body_expansions
             self.body_markdown, self.paragraphs = marshal.loads(zlib.decompress(packed))
+            self._kept = packed
             self._packed = None  # after the slots are set: a reader in another thread
             body_expansions += 1  # finds either the blob or the body, never neither
         return object.__getattribute__(self, name)  # raises if the slot is still unset
@@ -99,6 +102,20 @@ class Article:
         return _unpack_article(
             zlib.compress(marshal.dumps((self.body_markdown, self.paragraphs)), BODY_LEVEL),
             *[getattr(self, n) for n in _HEAD])
+
+    def release(self) -> None:
+        """Pack an expanded body again, with the blob it came from, if the body is still
+        exactly what the blob holds (it is checked, not assumed): a build releases a
+        story's articles once their pages are written, so that it never holds every
+        body at once."""
+        kept = self._kept
+        if kept is None or self._packed is not None:
+            return
+        self._kept = None
+        if marshal.loads(zlib.decompress(kept)) != (self.body_markdown, self.paragraphs):
+            return  # changed since it was expanded: it stays as it is now
+        self._packed = kept  # the blob first: a reader in another thread finds one of them
+        del self.body_markdown, self.paragraphs
 
     @property
     def text(self) -> str:

@@ -331,6 +331,14 @@ def story_card(story: Story, outlets: Outlets | None = None) -> Keyed:
     })
 
 
+def _release(story: Story) -> None:
+    """A story whose pages are written: its analysis and its articles' bodies packed
+    again (read again if needed), so that a build holds one story's at a time."""
+    story.release()
+    for article in story.articles:
+        article.release()
+
+
 def _card(story: Story, outlets: Outlets) -> Keyed:
     """story_card, and the story released: the cards of every story are made first, each
     story's pages later, one story at a time (a cold build would otherwise hold every
@@ -673,13 +681,13 @@ def site_pages(cfg: Config, renderer: Renderer, stories: list[Story],
                 return _story_specs(renderer, story, cards[story.id], outlets, helpers)
             for path, key in hit.pages:
                 yield PageSpec(path, key, _lazy(make_all, path))
-            story.release()  # its pages are written: what they showed may go
+            _release(story)
             continue
         specs = _story_specs(renderer, story, cards[story.id], outlets, helpers)
         if memo is not None and (key := keys.get(story.id)) is not None:
             memo.stories[key] = StoryPages(cards[story.id], [(s.path, s.key) for s in specs])
         yield from specs
-        story.release()
+        _release(story)
 
     if only is not None:
         return

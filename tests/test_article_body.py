@@ -103,3 +103,23 @@ def test_an_article_read_from_two_threads_at_once_is_never_empty() -> None:
     for t in threads:
         t.join()
     assert seen == ["Rescue teams — from three towns — arrived on Sunday.Officials"] * 800
+
+
+def test_a_released_article_is_packed_again_only_if_its_body_is_unchanged() -> None:
+    """Article.release (a build's, once a story's pages are written): an expanded article
+    goes back to its blob when its body still is what the blob holds, and stays as it is
+    when its body was changed since it was expanded (no stale blob is ever written)."""
+    packed = _article().pack()
+    packed.release()  # never expanded: nothing to do
+    assert packed.packed
+    assert packed.paragraphs[1].startswith("Rescue") and not packed.packed
+    packed.release()
+    assert packed.packed and packed == _article()
+    assert packed.body_markdown == BODY  # expanded again on demand
+    packed.paragraphs = ["Rewritten by hand."]
+    packed.release()
+    assert not packed.packed and packed.paragraphs == ["Rewritten by hand."]
+    assert pickle.loads(pickle.dumps(packed)).paragraphs == ["Rewritten by hand."]
+    unpacked = _article()
+    unpacked.release()  # never packed: nothing to pack it with
+    assert not unpacked.packed and unpacked == _article()
