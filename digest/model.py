@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import marshal
+import threading
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,10 @@ BODY_LEVEL = 6
 _BODY = ("body_markdown", "paragraphs")
 # packed bodies expanded in this process so far (tests count them)
 body_expansions = 0
+# held while a body is expanded or packed again (Article.__getattr__, Article.release): a
+# dev server's build may release an article while its cache save, in another thread,
+# reads it
+_BODY_LOCK = threading.RLock()
 
 
 @dataclass(slots=True)
@@ -68,13 +73,14 @@ class Article:
     def __getattr__(self, name: str) -> Any:
         if name not in _BODY:
             raise AttributeError(f"'Article' object has no attribute {name!r}")
-        packed = self._packed
-        if packed is not None:
-            global body_expansions
-            self.body_markdown, self.paragraphs = marshal.loads(zlib.decompress(packed))
-            self._kept = packed
-            self._packed = None  # after the slots are set: a reader in another thread
-            body_expansions += 1  # finds either the blob or the body, never neither
+        with _BODY_LOCK:  # not in the middle of a release() in another thread
+            packed = self._packed
+            if packed is not None:
+                global body_expansions
+                self.body_markdown, self.paragraphs = marshal.loads(zlib.decompress(packed))
+                self._kept = packed
+                self._packed = None  # after the slots are set: a reader in another thread
+                body_expansions += 1  # finds either the blob or the body, never neither
         return object.__getattribute__(self, name)  # raises if the slot is still unset
 
     def __eq__(self, other: object) -> bool:
@@ -111,11 +117,12 @@ class Article:
         kept = self._kept
         if kept is None or self._packed is not None:
             return
-        self._kept = None
-        if marshal.loads(zlib.decompress(kept)) != (self.body_markdown, self.paragraphs):
-            return  # changed since it was expanded: it stays as it is now
-        self._packed = kept  # the blob first: a reader in another thread finds one of them
-        del self.body_markdown, self.paragraphs
+        with _BODY_LOCK:  # an expansion in another thread waits for both slots to go
+            self._kept = None
+            if marshal.loads(zlib.decompress(kept)) != (self.body_markdown, self.paragraphs):
+                return  # changed since it was expanded: it stays as it is now
+            self._packed = kept  # the blob first: a reader finds one of them
+            del self.body_markdown, self.paragraphs
 
     @property
     def text(self) -> str:

@@ -123,3 +123,38 @@ def test_a_released_article_is_packed_again_only_if_its_body_is_unchanged() -> N
     unpacked = _article()
     unpacked.release()  # never packed: nothing to pack it with
     assert not unpacked.packed and unpacked == _article()
+
+
+def test_articles_released_in_one_thread_while_read_in_others_read_whole() -> None:
+    """A dev server's build releases articles (Article.release) while its cache save, in
+    another thread, may be reading them: every read finds the whole body."""
+    import sys
+
+    articles = [_article(id=f"a{n}").pack() for n in range(50)]
+    stop = threading.Event()
+    bad: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                for a in articles:
+                    assert a.paragraphs[0].startswith("Officials") and \
+                        a.body_markdown.startswith("Officials")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            bad.append(exc)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        for _ in range(300):
+            for a in articles:
+                a.release()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(old)
+    assert bad == [] and all(a == _article(id=a.id) for a in articles)
