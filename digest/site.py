@@ -473,7 +473,7 @@ class PageMemo:
 
     It also records where each story's line is in the api/stories.json last written
     (`api_file`, told by `api_written`): the next build copies an unchanged story's line
-    from there, if that file is still the very one written.
+    from there, if it is still there (its recorded length and CRC-32).
     """
 
     API = "api/stories.json"  # the entry of the API file's record (no story key is like it)
@@ -603,6 +603,7 @@ def _api_chunks(stories: list[Story], keys: Mapping[str, str | None], memo: Page
                     crc = ref[2]
                 else:
                     line, crc = _line_of(story)
+                    story.release()  # if its line was made here: no story is kept unpacked
                 offset += len(API_SEPARATOR) if n else 0
                 if key is not None:
                     layout[key] = (offset, len(line), crc)
