@@ -38,10 +38,11 @@ _BODY_LOCK = threading.RLock()
 class Article:
     """One article as loaded from content/: front matter plus its body, parsed.
 
-    An article loaded from the build's cache is *packed*: its body (`body_markdown` and
-    `paragraphs`) is one zlib blob in `_packed`, and those two slots are unset until read.
-    The first read of either (`__getattr__`, which Python calls only for an unset slot)
-    expands both and drops the blob; from then on they are plain slots. Equality and
+    An article the build parsed or loaded from its cache is *packed*: its body
+    (`body_markdown` and `paragraphs`) is one zlib blob in `_packed`, and those two slots
+    are unset until read. The first read of either (`__getattr__`, which Python calls only
+    for an unset slot) expands both; from then on they are plain slots, until `release()`
+    packs them again with the same blob (once the story's pages are written). Equality and
     pickling of a packed article never expand it (a build that changed one story reads
     the bodies of that story's articles only)."""
 
@@ -97,7 +98,7 @@ class Article:
 
     @property
     def packed(self) -> bool:
-        """Whether the body is still packed (not read since the article was unpickled)."""
+        """Whether the body is packed (not read since it was packed or released)."""
         return self._packed is not None
 
     def pack(self) -> Article:
