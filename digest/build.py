@@ -335,8 +335,10 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
                                 "create it, or run 'digest import FILE' to add articles"))
         return articles, problems, terms
     rels: list[str] = []
-    # each file in order: its ParsedArticle, or the Problem that keeps it out, or what it
-    # takes to parse it (rel, stat, read_ns, bytes, text) until it is parsed below
+    remote = bool(getattr(executor, "remote", False))
+    # each file in order: its ParsedArticle, or the Problem that keeps it out, or (on a
+    # cluster) what it takes to parse it (rel, stat, read_ns, bytes, text) until it is
+    # parsed below
     slots: list[ParsedArticle | Problem | tuple[str, tuple[int, int], int, bytes, str]] = []
     for path in find_article_files(cfg.content):
         rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
@@ -361,18 +363,15 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
             # same bytes under a new file time (a fresh clone, a restored CI cache, a
             # `touch`): the parsed article stands, with the new stat
             slots.append(dataclasses.replace(hit, stat=stat, read_ns=read_ns))
-        else:
+        elif remote:  # parsed below, on the cluster: its bytes are sent there
             slots.append((rel, stat, read_ns, data, text))
+        else:  # parsed now: a cold build never holds every file's bytes and text at once
+            slots.append(_parsed_slot(rel, stat, read_ns, _parse(rel, data, text),
+                                      parsed_paths))
     todo = [n for n, slot in enumerate(slots) if isinstance(slot, tuple)]
     for n, outcome in zip(todo, _parse_all([slots[n] for n in todo], executor), strict=True):
         rel, stat, read_ns, _data, _text = slots[n]
-        if isinstance(outcome, Problem):
-            slots[n] = outcome
-        else:
-            article, warnings, article_terms_ = outcome
-            slots[n] = ParsedArticle(stat, article, warnings, article_terms_, read_ns)
-            if parsed_paths is not None:
-                parsed_paths.append(rel)
+        slots[n] = _parsed_slot(rel, stat, read_ns, outcome, parsed_paths)
     for rel, slot in zip(rels, slots, strict=True):
         if isinstance(slot, Problem):
             problems.append(slot)
@@ -394,6 +393,17 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
 
 REMOTE_MIN_FILES = 64  # fewer files to parse than this are parsed here, not on a cluster
 Parsed = tuple[Article, list[Problem], Terms] | Problem  # a file parsed, or why it is not
+
+
+def _parsed_slot(rel: str, stat: tuple[int, int], read_ns: int, outcome: Parsed,
+                 parsed_paths: list[str] | None) -> ParsedArticle | Problem:
+    """What load_articles keeps of a file it parsed (its path added to parsed_paths)."""
+    if isinstance(outcome, Problem):
+        return outcome
+    article, warnings, article_terms_ = outcome
+    if parsed_paths is not None:
+        parsed_paths.append(rel)
+    return ParsedArticle(stat, article, warnings, article_terms_, read_ns)
 
 
 def _parse(rel: str, data: bytes, text: str) -> Parsed:
