@@ -372,8 +372,8 @@ def test_reload_event_after_an_edit(live: Served) -> None:
         assert b"Harbour bridge stays shut" in body
     finally:
         stream.close()
-    out = live.output()
-    assert "2025-01-13-harbour-bridge.md (edited)" in out  # one line per rebuild
+    # one line per rebuild, printed after the pages were told (a loaded machine: later)
+    out = live.wait_output("2025-01-13-harbour-bridge.md (edited)")
     assert "written" in out and "unchanged" in out
 
 
