@@ -46,6 +46,13 @@ def _edit(path: Path) -> None:
     path.write_text(text.replace("title: ", "title: Updated: ", 1), encoding="utf-8")
 
 
+def _append(path: Path, sentence: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").rstrip() + f"\n\n{sentence}\n",
+                    encoding="utf-8")
+    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
+    os.utime(path, ns=(old, old))
+
+
 class _Engine:
     """One Builder kept between builds (the dev server), or a new one each time: a new
     `digest build` process, which starts from the caches on disk only."""
@@ -230,10 +237,7 @@ def test_an_edit_rewrites_only_the_cache_shards_it_touched(
     assert {f.split("/")[0] for f in before} >= {"articles", "analyses", "pages", "stories"}
     assert len([f for f in before if f.startswith("articles/")]) > 20
     path = sorted((corpus / "content" / "articles").glob("*.md"))[4]
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.rstrip() + "\n\nOne more sentence for the record.\n", encoding="utf-8")
-    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
-    os.utime(path, ns=(old, old))
+    _append(path, "One more sentence for the record.")
     site = (corpus / "site").stat().st_ino
     engine = Builder(corpus)
     engine.build()
@@ -546,8 +550,7 @@ def test_an_edit_unpacks_only_the_analyses_of_the_stories_it_shows_again(
     assert len(first.stories) > 5 and PackedAnalysis.unpacked - before >= len(first.stories)
     assert all(s.__dict__["_facts"] is _PENDING for s in first.stories)  # released
     path = sorted((corpus / "content" / "articles").glob("*.md"))[6]
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.rstrip() + "\n\nOne more sentence for the record.\n", encoding="utf-8")
+    _append(path, "One more sentence for the record.")
     before = PackedAnalysis.unpacked
     result = Builder(corpus).build()
     # the edited story: its card, its pages (it is released in between)
@@ -595,10 +598,7 @@ def test_an_edit_expands_only_the_bodies_of_its_own_story(corpus: Path, tmp_path
     first = build(corpus)
     story = next(s for s in first.stories if len(s.articles) >= 3)
     path = corpus / story.articles[0].path
-    path.write_text(path.read_text(encoding="utf-8").rstrip() + "\n\nOne more sentence for "
-                    "the record.\n", encoding="utf-8")
-    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
-    os.utime(path, ns=(old, old))
+    _append(path, "One more sentence for the record.")
     before = model.body_expansions
     result = Builder(corpus).build()
     expanded = model.body_expansions - before
@@ -638,13 +638,6 @@ def _stories_cache(project: Path) -> dict:
     from digest.build import _load_cache
 
     return _load_cache(project / ".digest-cache" / "stories", None)
-
-
-def _append(path: Path, sentence: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8").rstrip() + f"\n\n{sentence}\n",
-                    encoding="utf-8")
-    old = time.time_ns() - 10**10  # written 10 s ago: a file this fresh is read every time
-    os.utime(path, ns=(old, old))
 
 
 def _story_of(stories: list, path: Path):
