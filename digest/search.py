@@ -176,8 +176,8 @@ def indexed_pages(site_dir: Path, groups: Mapping[str, str] | None = None
             if name.endswith(".html"):
                 p = Path(dirpath) / name
                 if b"data-pagefind-body" in p.read_bytes():
-                    found[p.relative_to(site_dir).as_posix()] = p.relative_to(
-                        site_dir).as_posix()
+                    rel = p.relative_to(site_dir).as_posix()
+                    found[rel] = rel  # its own group
     return found
 
 
