@@ -17,7 +17,9 @@ Pagefind run into `site/pagefind/NN/`:
   site doubles or halves (then every shard is indexed again, once);
 - a shard is indexed again only when one of its pages changed (its key: the page keys of
   the build, or the bytes of a page without one; kept in .digest-cache/search.json); the
-  other shards' folders stay as they are;
+  other shards' folders stay as they are. When the keys changed but what Pagefind reads of
+  the pages did not (their `<html>` tag and the `data-pagefind-body` element: a template
+  change around the content rewrites every page), the shard is kept too (_indexed_part);
 - `site/pagefind/shards.json` lists the shards; the search page (static/search.js) opens
   the first with Pagefind's UI and merges the others (`mergeIndex`: merged indexes share the
   first one's WebAssembly; each costs its entry file, its metadata and one index chunk a
@@ -37,20 +39,21 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from digest.config import Config
 
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
-STAMPS_FILE = "search.json"  # in .digest-cache/: shard name -> its key and entry hash
+STAMPS_FILE = "search.json"  # in .digest-cache/: shard name -> its stamp (_stamp)
 TARGET_PAGES = 400  # pages a shard: smaller ones rank worse (docs/PERFORMANCE.md, search)
 MAX_SHARDS = 32  # each costs a search in the browser an entry file, a metadata file and a chunk
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # kept once, at the bundle's top
@@ -194,15 +197,72 @@ def _shard_key(name: str, count: int, pages: list[str], site_dir: Path,
                keys: Mapping[str, str] | None, cancel: threading.Event | None) -> str:
     """Hash of what a shard's index is made from: Pagefind's version, the shard, and each
     page's path and key (a page's key determines its bytes) or bytes."""
+    def part(rel: str) -> bytes:
+        key = keys.get(rel) if keys else None
+        return b"k" + key.encode() if key else (site_dir / rel).read_bytes()
+    return _hash_pages(name, count, pages, part, cancel)
+
+
+def _content_key(name: str, count: int, pages: list[str], site_dir: Path,
+                 cancel: threading.Event | None) -> str:
+    """Hash of what Pagefind reads of a shard's pages (_indexed_part): pages that differ
+    elsewhere (a template's head, menu or footer) give the same index."""
+    return _hash_pages(name, count, pages,
+                       lambda rel: _indexed_part((site_dir / rel).read_bytes()), cancel)
+
+
+def _hash_pages(name: str, count: int, pages: list[str], part: Callable[[str], bytes],
+                cancel: threading.Event | None) -> str:
     h = hashlib.sha256(f"{_pagefind_version()}\0{count}\0{name}\0".encode())
     for n, rel in enumerate(pages):
         if cancel is not None and n % 500 == 0 and cancel.is_set():
             raise SearchCancelled()
-        key = keys.get(rel) if keys else None
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
-        h.update(b"k" + key.encode() if key else (site_dir / rel).read_bytes())
+        h.update(part(rel))
         h.update(b"\0")
     return h.hexdigest()
+
+
+# What Pagefind reads of a page, by its documentation (pagefind.app, "Indexing" and
+# "Metadata"): the `lang` of <html>; when an element has data-pagefind-body, that element
+# and nothing else of the page's text; data-pagefind-* attributes anywhere (filters, meta,
+# sort, weights, even in <head>); the first <h1> and the first <img> after it for the
+# automatic title and image, wherever they are. So a page's indexed part is its <html> tag
+# and its body element, unless something Pagefind reads stands outside that element, or the
+# element holds raw text in which its end tag could hide (a script, a comment): then it is
+# the whole page. (An <svg>'s <title> is an ordinary element there, escaped like the rest.)
+_BODY_ATTR = b"data-pagefind-body"
+_READ_OUTSIDE = re.compile(rb"data-pagefind|<h1[\s>/]|<img[\s>/]", re.I)
+_RAW_TEXT = re.compile(rb"<(?:script|style|textarea|xmp|plaintext|noscript|template|iframe|"
+                       rb"noembed|noframes|!--|!\[CDATA\[)", re.I)
+_HTML_TAG = re.compile(rb"<html(?=[\s>])[^>]*>", re.I)
+_TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _indexed_part(page: bytes) -> bytes:
+    """The part of a page's bytes that Pagefind's index of it depends on (see above)."""
+    at = page.find(_BODY_ATTR)
+    if at < 0 or page.find(_BODY_ATTR, at + 1) >= 0:
+        return page
+    start = page.rfind(b"<", 0, at)
+    name = _TAG_NAME.match(page, start) if start >= 0 else None
+    if name is None:
+        return page
+    depth, end = 0, -1
+    tags = re.compile(rb"<(/?)" + re.escape(name.group(1)) + rb"(?=[\s/>])", re.I)
+    for tag in tags.finditer(page, start):  # the element's end tag: nesting counted
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            end = page.find(b">", tag.end())
+            break
+    if end < 0:
+        return page
+    body = page[start:end + 1]
+    if _RAW_TEXT.search(body) or _READ_OUTSIDE.search(page, 0, start) \
+            or _READ_OUTSIDE.search(page, end + 1):
+        return page
+    html = _HTML_TAG.search(page, 0, start)
+    return (html.group(0) if html else b"") + b"\0" + body
 
 
 class SearchIndex:
@@ -262,15 +322,18 @@ class SearchIndex:
             for name, shard_pages in plan.items():
                 key = _shard_key(name, count, shard_pages, site_dir, keys, self.cancel)
                 old = previous / name
-                if self.use_cache and old.is_dir() and stamps.get(name) == _stamp(key, old):
+                reused = self._reusable(stamps.get(name), key, old, name, count, shard_pages,
+                                        site_dir)
+                if reused is not None:
                     if not in_place:  # staging: link the previous shard in
                         shutil.copytree(old, bundle / name, copy_function=_link_or_copy)
-                    new_stamps[name] = stamps[name]
+                    new_stamps[name] = reused
                     continue
                 out = self._index(site_dir, shard_pages, work / name)
                 _swap_in(out, bundle / name)
                 self.indexed.append(name)
-                new_stamps[name] = _stamp(key, bundle / name)
+                content = _content_key(name, count, shard_pages, site_dir, self.cancel)
+                new_stamps[name] = _stamp(key, content, bundle / name)
                 if self.use_cache and in_place:  # kept if a later shard is cancelled
                     stamps[name] = new_stamps[name]
                     _write(stamps_path, json.dumps(stamps, sort_keys=True))
@@ -285,6 +348,25 @@ class SearchIndex:
         if self.use_cache and new_stamps != _read_stamps(stamps_path):
             _write(stamps_path, json.dumps(new_stamps, sort_keys=True))
         return _files(bundle, site_dir)
+
+    def _reusable(self, stamp: str | None, key: str, old: Path, name: str, count: int,
+                  pages: list[str], site_dir: Path) -> str | None:
+        """The stamp to keep the previous shard `old` under, or None to index it again.
+
+        The previous shard is kept when its pages have the keys it was built for, or when
+        their keys changed but what Pagefind reads of them did not (a template change that
+        touches only the page around the indexed content: every page is written again,
+        and the index would come out the same)."""
+        if not (self.use_cache and stamp and old.is_dir()):
+            return None
+        parts = stamp.split(" ")
+        if len(parts) != 3 or parts[2] != _entry_tag(old):
+            return None  # an older format, or not the shard built for that stamp
+        if parts[0] == key:
+            return stamp
+        if parts[1] == _content_key(name, count, pages, site_dir, self.cancel):
+            return f"{key} {parts[1]} {parts[2]}"
+        return None
 
     def _index(self, site_dir: Path, pages: list[str], work: Path) -> Path:
         """Run Pagefind over just these pages (hard links, at their paths in the site)."""
@@ -355,10 +437,11 @@ def _entry_tag(shard: Path) -> str:
         return "-"
 
 
-def _stamp(key: str, shard: Path) -> str:
-    """The shard's key plus a hash of its entry file: a previous shard is reused only when
-    it is the very one built for these pages (not one a failed swap left behind)."""
-    return f"{key} {_entry_tag(shard)}"
+def _stamp(key: str, content: str, shard: Path) -> str:
+    """The shard's key (_shard_key), the key of what Pagefind read (_content_key), and a
+    hash of its entry file: a previous shard is reused only when it is the very one built
+    for these pages (not one a failed swap left behind)."""
+    return f"{key} {content} {_entry_tag(shard)}"
 
 
 def _link_or_copy(src: str, dst: str) -> None:

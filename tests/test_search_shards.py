@@ -54,6 +54,12 @@ def snapshot(site: Path) -> dict[str, bytes]:
             for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+def _entries(site: Path) -> dict[str, int]:
+    """Shard -> the inode of its entry file (a re-indexed shard is a new folder)."""
+    return {p.parent.name: p.stat().st_ino
+            for p in (site / "pagefind").glob("*/pagefind-entry.json")}
+
+
 def test_a_story_and_its_articles_share_a_shard(tmp_path: Path, small_shards: None) -> None:
     project = eval_project(tmp_path)
     result = build(project)
@@ -78,8 +84,7 @@ def test_an_edit_reindexes_only_its_story_shard(tmp_path: Path, small_shards: No
     project = eval_project(tmp_path)
     first = build(project)
     site = project / "site"
-    entries = {p.parent.name: p.stat().st_ino
-               for p in (site / "pagefind").glob("*/pagefind-entry.json")}
+    entries = _entries(site)
     art = "2025-03-03-turkey-quake-aljazeera"
     story = next(s for s in first.stories if any(a.id == art for a in s.articles))
     shard = next(name for name, found in shard_urls(site).items()
@@ -88,8 +93,7 @@ def test_an_edit_reindexes_only_its_story_shard(tmp_path: Path, small_shards: No
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n")
                     + " Quokkaville sent aid convoys by evening.\n", encoding="utf-8")
     build(project)
-    after = {p.parent.name: p.stat().st_ino
-             for p in (site / "pagefind").glob("*/pagefind-entry.json")}
+    after = _entries(site)
     assert after.keys() == entries.keys()
     assert [n for n in sorted(after) if after[n] != entries[n]] == [shard]
     assert any("Quokkaville" in gzip.decompress(f.read_bytes()).decode()
@@ -122,6 +126,75 @@ def test_the_dev_server_path_updates_the_changed_shard(tmp_path: Path,
     shutil.copy(path, fresh / "content" / "articles" / path.name)
     build(fresh, use_cache=False)
     assert snapshot(site) == snapshot(fresh / "site")
+
+
+def _edit_template(project: Path, name: str, old: str, new: str) -> None:
+    path = project / "templates" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_template_change_around_the_content_reindexes_no_shard(tmp_path: Path,
+                                                                 small_shards: None) -> None:
+    """Every page is written again, but what Pagefind reads of them (their <html> tag and
+    the data-pagefind-body element) is the same: the shards are kept, and the site equals
+    a clean build's byte for byte. A change inside the indexed element re-indexes them."""
+    project = eval_project(tmp_path)
+    shutil.copytree(Path(__file__).parent.parent / "templates", project / "templates")
+    build(project)
+    site = project / "site"
+    before = _entries(site)
+    assert len(before) >= 4
+    _edit_template(project, "base.html", "<p>Built with digest",
+                   "<p>Corrections: desk@example.org.</p>\n    <p>Built with digest")
+    themed = build(project)
+    assert themed.pages_written > 40
+    assert b"desk@example.org" in (site / "stories" / themed.stories[0].id
+                                   / "index.html").read_bytes()
+    assert _entries(site) == before  # no shard indexed again
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project / "content", fresh / "content")
+    shutil.copytree(project / "templates", fresh / "templates")
+    shutil.copy(project / "digest.yaml", fresh / "digest.yaml")
+    build(fresh, use_cache=False)
+    assert snapshot(site) == snapshot(fresh / "site")
+
+    # inside the indexed element of article pages: their shards (all) are indexed again
+    _edit_template(project, "article.html", '<div class="body">',
+                   '<p>Zanzibarish desk note.</p>\n<div class="body">')
+    build(project)
+    after = _entries(site)
+    assert after.keys() == before.keys()
+    assert all(after[n] != before[n] for n in after)
+    assert all(any("Zanzibarish" in gzip.decompress(f.read_bytes()).decode()
+                   for f in (site / "pagefind" / n / "fragment").glob("*.pf_fragment"))
+               for n in after)
+
+
+@pytest.mark.parametrize(("page", "indexed"), [
+    # the <html> tag and the body element, nested elements of its kind counted
+    ('<!doctype html><html lang="de"><head><title>T</title><link rel="stylesheet" '
+     'href="a.css"></head><body><nav>Menu</nav><main><article data-pagefind-body><p>A</p>'
+     '<article><p>B</p></article><p>C</p></article></main><footer>F</footer></body></html>',
+     '<html lang="de">\0<article data-pagefind-body><p>A</p><article><p>B</p></article>'
+     '<p>C</p></article>'),
+    # Pagefind reads these outside the element too: the whole page counts
+    ('<html><head><meta data-pagefind-meta="image[content]" content="x.png"></head><body>'
+     '<div data-pagefind-body>A</div></body></html>', None),
+    ('<html><body><h1>Title</h1><div data-pagefind-body>A</div></body></html>', None),
+    ('<html><body><div data-pagefind-body>A</div><img src="x.png"></body></html>', None),
+    # raw text, where an end tag could hide; two bodies; no end tag; no body at all
+    ('<html><body><div data-pagefind-body><script>"</div>"</script>A</div></body></html>',
+     None),
+    ('<html><body><div data-pagefind-body>A</div><div data-pagefind-body>B</div></body>'
+     '</html>', None),
+    ('<html><body><div data-pagefind-body>A<div>B</div></body></html>', None),
+    ('<html><body><p>A</p></body></html>', None),
+])
+def test_the_part_of_a_page_pagefind_reads(page: str, indexed: str | None) -> None:
+    data = page.encode()
+    assert digest.search._indexed_part(data) == (data if indexed is None else indexed.encode())
 
 
 @pytest.fixture
