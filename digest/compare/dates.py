@@ -360,7 +360,9 @@ def run(state: StoryState) -> None:
             value = score[key] = _aligned(state, mentions[key[0]], mentions[key[1]])
         return value
 
-    pairs = scored_pairs(range(len(mentions)), aligned)
+    # _aligned scores 0 unless the roles match and both or neither give a month
+    pairs = scored_pairs(range(len(mentions)), aligned,
+                         block=lambda k: (mentions[k].role, mentions[k].month is None))
 
     def agrees_with_most(members: list[int], new: int) -> bool:
         agree = sum(1 for k in members if aligned(k, new))

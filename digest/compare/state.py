@@ -7,7 +7,7 @@ import functools
 import math
 from bisect import bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -216,6 +216,13 @@ class StoryState:
         # sources as small ints: compared for every candidate
         source_ids: dict[str, int] = {}
         source = [source_ids.setdefault(s.source, len(source_ids)) for s in sents]
+        # the last sentence of each sentence's article: an article's sentences are
+        # consecutive, and the later ones of its own article are never its partners
+        last_of_article = [0] * len(sents)
+        for s in reversed(sents):
+            nxt = s.index + 1
+            last_of_article[s.index] = last_of_article[nxt] \
+                if nxt < len(sents) and sents[nxt].article is s.article else s.index
         lemmas = [s.lemmas for s in sents]
         totals = [self.weight(s.lemmas) for s in sents]
         weight_of = idf.__getitem__  # every sentence lemma has an IDF
@@ -225,24 +232,37 @@ class StoryState:
             i = s.index
             shared: dict[int, float] = {}
             get = shared.get
+            after = last_of_article[i]
+            light = 0.0  # the IDF of the lemmas too common to count here
             # summed in the same order as ever (s.lemmas' order), so the floats are the same
             for t in s.lemmas:
                 w = idf.get(t, 0.0)
                 if w < 0.3:  # in nearly every sentence: no signal
+                    light += w
                     continue
                 post = index[t]
-                for j in post[bisect_right(post, i):]:
+                for j in post[bisect_right(post, after):]:
                     shared[j] = get(j, 0.0) + w
             if not shared:
                 continue
             src = source[i]
             cands = [kv for kv in shared.items() if source[kv[0]] != src]
             if len(cands) > MAX_PARTNERS:
-                # rounded: a float sum in set order differs in its last bits between processes
+                # rounded: a float sum in set order differs in its last bits between
+                # processes. Only candidates within rounding of the MAX_PARTNERS-th weight
+                # can be among the first MAX_PARTNERS after rounding: sort just those.
+                cut = sorted([w for _j, w in cands], reverse=True)[MAX_PARTNERS - 1] - 1e-8
+                cands = [kv for kv in cands if kv[1] >= cut]
                 cands.sort(key=lambda kv: (-round(kv[1], 9), kv[0]))
                 del cands[MAX_PARTNERS:]
             mine, total = lemmas[i], totals[i]
-            for j, _w in cands:
+            # A pair's shared weight is at most its shared counted lemmas (w) plus all the
+            # light ones: a pair that cannot reach ALIGN_MIN with that is not summed (the
+            # margin, 1e-6, is far above the rounding of these sums).
+            reach = light + 1e-6
+            for j, w in cands:
+                if 2.0 * (w + reach) < ALIGN_MIN * (total + totals[j]):
+                    continue
                 # = sentence_similarity(i, j)
                 sim = 2.0 * fsum(map(weight_of, mine & lemmas[j])) / (total + totals[j])
                 if sim >= ALIGN_MIN:
@@ -290,15 +310,28 @@ def _idf(sets: object) -> dict[str, float]:
     return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
 
 
-def scored_pairs(items: Sequence[T], score: Callable[[T, T], float]
+def scored_pairs(items: Sequence[T], score: Callable[[T, T], float],
+                 block: Callable[[T], Hashable] | None = None
                  ) -> list[tuple[float, int, int]]:
-    """(score, i, j) for every pair of items that scores above zero, best first."""
+    """(score, i, j) for every pair of items that scores above zero, best first.
+
+    `block`: a key that two items must share to score above zero (the score function
+    returns 0 for any other pair); only pairs within a block are scored."""
+    if block is None:
+        blocks: Iterable[list[int]] = [list(range(len(items)))]
+    else:
+        by_key: dict[Hashable, list[int]] = {}
+        for i, a in enumerate(items):
+            by_key.setdefault(block(a), []).append(i)
+        blocks = by_key.values()
     pairs = []
-    for i, a in enumerate(items):
-        for j in range(i + 1, len(items)):
-            value = score(a, items[j])
-            if value:
-                pairs.append((value, i, j))
+    for members in blocks:
+        for x, i in enumerate(members):
+            a = items[i]
+            for j in members[x + 1:]:
+                value = score(a, items[j])
+                if value:
+                    pairs.append((value, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     return pairs
 
