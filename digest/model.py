@@ -200,7 +200,21 @@ class Packed(Protocol):
     def unpack_lists(self) -> tuple[list[Fact], list[Difference]]: ...
 
 
-_PENDING: Any = object()  # a Story's facts or differences not read from its analysis yet
+class _Pending:
+    """The value of a Story's facts or differences not read from its analysis yet. It
+    pickles as a reference to the one instance (a pickled story unpickles still pending,
+    not holding a stray object where its facts belong)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_PENDING"
+
+    def __repr__(self) -> str:
+        return "<pending>"
+
+
+_PENDING: Any = _Pending()
 
 
 @dataclass

@@ -578,6 +578,8 @@ def test_a_story_reads_facts_given_to_it_or_packed_once() -> None:
     packed = PackedAnalysis.pack(StoryAnalysis("t", "sum", [fact], []))
     assert pickle_roundtrip(packed).unpack() == StoryAnalysis("t", "sum", [fact], [])
     story = Story(id="s", title="t", articles=[], packed=packed)
+    # a story pickled before its facts are read reads them after
+    assert pickle_roundtrip(story).facts == [fact]
     assert story.facts == [fact] and story.facts is story.facts  # unpacked once
     assert story == given
 
