@@ -40,6 +40,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from digest.compare import PackedAnalysis, compare_packed, retitle
@@ -340,8 +341,12 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
     # cluster) what it takes to parse it (rel, stat, read_ns, bytes, text) until it is
     # parsed below
     slots: list[ParsedArticle | Problem | tuple[str, tuple[int, int], int, bytes, str]] = []
+    root = str(cfg.root) + os.sep
     for path in find_article_files(cfg.content):
-        rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
+        # path.relative_to(cfg.root).as_posix(), as strings (both are lexical)
+        rel = str(path)
+        if rel.startswith(root):
+            rel = rel[len(root):].replace(os.sep, "/")
         rels.append(rel)
         read_ns = time.time_ns()
         try:
@@ -706,8 +711,7 @@ def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifes
     key = f"{global_key}:{spec.key}" if spec.key is not None else None
     if key is not None:
         new_manifest[spec.path] = key
-        if manifest.get(spec.path) == key and spec.trusted and old.is_file() \
-                and not old.is_symlink():
+        if manifest.get(spec.path) == key and spec.trusted and _regular_file(old):
             return None
     data = spec.make()
     stats.rendered += key is not None
@@ -720,6 +724,14 @@ def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifes
     except OSError:
         pass
     return data
+
+
+def _regular_file(path: Path) -> bool:
+    """path is a regular file, not a symlink (one lstat, not is_file() and is_symlink())."""
+    try:
+        return S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

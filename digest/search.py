@@ -161,7 +161,17 @@ def _remove_later(folder: Path) -> None:
 
 
 def _files(folder: Path, rel_to: Path) -> list[str]:
-    return sorted(p.relative_to(rel_to).as_posix() for p in folder.rglob("*") if p.is_file())
+    """The regular files under folder, as sorted paths relative to rel_to (which holds it).
+    With os.walk and strings: pathlib took 0.7 s for the 14,000 files of a 10,000-article
+    site's index, in every build."""
+    base = len(str(rel_to)) + 1
+    found = []
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            if os.path.isfile(path):
+                found.append(path[base:].replace(os.sep, "/"))
+    return sorted(found)
 
 
 def indexed_pages(site_dir: Path, groups: Mapping[str, str] | None = None
@@ -171,7 +181,8 @@ def indexed_pages(site_dir: Path, groups: Mapping[str, str] | None = None
     `groups`: the build's (every story and article page -> its story id). Without it, every
     HTML page with a `data-pagefind-body` is read and is its own group."""
     if groups is not None:
-        return {rel: g for rel, g in groups.items() if (site_dir / rel).is_file()}
+        site = str(site_dir)
+        return {rel: g for rel, g in groups.items() if os.path.isfile(os.path.join(site, rel))}
     found: dict[str, str] = {}
     for dirpath, dirs, files in os.walk(site_dir):
         dirs[:] = sorted(d for d in dirs if d != BUNDLE_DIR or Path(dirpath) != site_dir)
