@@ -12,6 +12,7 @@ import gzip
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -49,6 +50,16 @@ def shard_urls(site: Path) -> dict[str, set[str]]:
     return out
 
 
+def fragments(site: Path) -> dict[str, dict]:
+    """URL -> its page's Pagefind record (content, meta, ...), from every shard."""
+    out: dict[str, dict] = {}
+    for f in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment")):
+        data = gzip.decompress(f.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        out[record["url"]] = record
+    return out
+
+
 def snapshot(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes()
             for p in sorted(site.rglob("*")) if p.is_file()}
@@ -78,6 +89,26 @@ def test_a_story_and_its_articles_share_a_shard(tmp_path: Path, small_shards: No
             assert where[f"/articles/{a.id}/"] == shard, (story.id, a.id)
         pages += 1 + len(story.articles)
     assert len(where) == pages  # every story and article page indexed once; nothing else
+
+
+def test_a_story_page_is_indexed_by_what_it_says_not_by_its_quotes(tmp_path: Path) -> None:
+    """The quoted sentences under a story's facts and values are indexed on their article
+    pages only: a story page's record holds its facts and values, not the quotes and their
+    citation lines (that halves what Pagefind reads of a story page)."""
+    project = eval_project(tmp_path)
+    result = build(project)
+    records = fragments(project / "site")
+    story = next(s for s in result.stories if s.facts and len(s.facts[0].evidence) >= 2)
+    text = records[f"/stories/{story.id}/"]["content"]
+    assert story.facts[0].text[:60] in text
+    html = (project / "site" / "stories" / story.id / "index.html").read_text(encoding="utf-8")
+    # a citation line: "— <a href=...>Outlet</a>, <time ...>3 March 2025</time>", as text
+    cite = re.sub(r"<[^>]+>", "", html.split('<p class="cite">')[1].split("</p>")[0])
+    assert re.search(r"\d{4}$", cite) and cite not in text  # no citation line: no quote
+    quoted = story.facts[0].evidence[0]
+    article = next(a for a in story.articles if a.id == quoted.article)
+    words = " ".join(quoted.sentence.split()[:6])
+    assert words in records[f"/articles/{article.id}/"]["content"]
 
 
 def test_an_edit_reindexes_only_its_story_shard(tmp_path: Path, small_shards: None) -> None:
