@@ -918,14 +918,22 @@ def _prune_empty_dirs(output: Path) -> None:
 
 
 def _global_key(cfg: Config, renderer: Renderer) -> str:
-    """Everything every page depends on: digest's version, the config, the templates."""
+    """Everything every page depends on: digest's version, the config, the templates.
+
+    The templates as the renderer resolves them: a name in the project's templates/ hides
+    the default theme's (Jinja's loader and Renderer._static_files look in the folders in
+    order), so only the file of that name in the first folder counts. The default theme
+    copied into a project unchanged renders every page as before, and is not a change."""
     h = hashlib.sha256(_code_version().encode())
     settings = cfg.settings(root=False)
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    used: dict[str, Path] = {}
     for d in renderer.template_dirs:
         for f in sorted(d.rglob("*")):
             if f.is_file():
-                h.update(f.relative_to(d).as_posix().encode() + b"\0" + f.read_bytes())
+                used.setdefault(f.relative_to(d).as_posix(), f)
+    for rel, f in sorted(used.items()):
+        h.update(rel.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -118,6 +118,8 @@ def test_rebuilds_match_clean_builds(corpus: Path, tmp_path: Path, in_place: boo
 
     templates = corpus / "templates"
     shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    copied = builder.build()  # the default theme, copied unchanged: nothing to render
+    assert copied.pages_rendered == 0 and copied.pages_written == 0
     base = templates / "base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<!-- t --></footer>"),
                     encoding="utf-8")
