@@ -341,7 +341,7 @@ def load_articles(cfg: Config, cache: dict[str, Any] | None = None,
     # cluster) what it takes to parse it (rel, stat, read_ns, bytes, text) until it is
     # parsed below
     slots: list[ParsedArticle | Problem | tuple[str, tuple[int, int], int, bytes, str]] = []
-    root = str(cfg.root) + os.sep
+    root = os.path.join(str(cfg.root), "")  # with one trailing separator
     for path in find_article_files(cfg.content):
         # path.relative_to(cfg.root).as_posix(), as strings (both are lexical)
         rel = str(path)

@@ -36,6 +36,7 @@ all of it off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -333,8 +334,11 @@ class SearchIndex:
             for name, shard_pages in plan.items():
                 key = _shard_key(name, count, shard_pages, site_dir, keys, self.cancel)
                 old = previous / name
-                reused = self._reusable(stamps.get(name), key, old, name, count, shard_pages,
-                                        site_dir)
+                # what Pagefind reads of the pages: hashed when first needed, once (the
+                # pages do not change while the index is made)
+                content = functools.cache(functools.partial(
+                    _content_key, name, count, shard_pages, site_dir, self.cancel))
+                reused = self._reusable(stamps.get(name), key, old, content)
                 if reused is not None:
                     if not in_place:  # staging: link the previous shard in
                         shutil.copytree(old, bundle / name, copy_function=_link_or_copy)
@@ -343,8 +347,7 @@ class SearchIndex:
                 out = self._index(site_dir, shard_pages, work / name)
                 _swap_in(out, bundle / name)
                 self.indexed.append(name)
-                content = _content_key(name, count, shard_pages, site_dir, self.cancel)
-                new_stamps[name] = _stamp(key, content, bundle / name)
+                new_stamps[name] = _stamp(key, content(), bundle / name)
                 if self.use_cache and in_place:  # kept if a later shard is cancelled
                     stamps[name] = new_stamps[name]
                     _write(stamps_path, json.dumps(stamps, sort_keys=True))
@@ -360,8 +363,8 @@ class SearchIndex:
             _write(stamps_path, json.dumps(new_stamps, sort_keys=True))
         return _files(bundle, site_dir)
 
-    def _reusable(self, stamp: str | None, key: str, old: Path, name: str, count: int,
-                  pages: list[str], site_dir: Path) -> str | None:
+    def _reusable(self, stamp: str | None, key: str, old: Path,
+                  content: Callable[[], str]) -> str | None:
         """The stamp to keep the previous shard `old` under, or None to index it again.
 
         The previous shard is kept when its pages have the keys it was built for, or when
@@ -375,7 +378,7 @@ class SearchIndex:
             return None  # an older format, or not the shard built for that stamp
         if parts[0] == key:
             return stamp
-        if parts[1] == _content_key(name, count, pages, site_dir, self.cancel):
+        if parts[1] == content():
             return f"{key} {parts[1]} {parts[2]}"
         return None
 
