@@ -54,6 +54,7 @@ from digest.freshness import (  # noqa: F401 - BuildResult and the report are re
     _inputs_state,
     _record_state,
     _up_to_date,
+    existing_files,
     module_closure,
     print_report,
     recover_interrupted,
@@ -803,7 +804,7 @@ def write_site_swap(output: Path, specs: Iterable[PageSpec], manifest: dict[str,
             stats.written.append(spec.path)
         if postprocess is not None:  # the search index, built over the complete staged site
             paths.update(_run_postprocess(postprocess, staging, stats, new_manifest))
-        stats.removed = sorted(p for p in _existing_files(output) if p not in paths)
+        stats.removed = sorted(p for p in existing_files(output) if p not in paths)
         if output.is_dir() and not output.is_symlink() and _exchange(staging, output):
             shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
         else:
@@ -873,7 +874,7 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
             stats.paths = known or set()
             return stats, new_manifest
         owned = postprocess.owns if postprocess is not None else ()  # its folder: not stale
-        existing = known if known is not None else _existing_files(output)
+        existing = known if known is not None else existing_files(output)
         for stale in sorted(p for p in existing if p not in paths and not p.startswith(owned)):
             (output / stale).unlink(missing_ok=True)
             stats.removed.append(stale)
@@ -892,20 +893,6 @@ def write_site_in_place(output: Path, specs: Iterable[PageSpec], manifest: dict[
                     break
     stats.paths = paths
     return stats, new_manifest
-
-
-def _existing_files(output: Path) -> Iterator[str]:
-    """Every file under output, as a path relative to it with '/' separators; by string
-    operations (pathlib's took 0.6 s for the 12,900 files of 10,000 articles)."""
-    if not output.is_dir():
-        return
-    top = os.fspath(output)
-    cut = len(os.path.join(top, ""))  # os.walk joins every folder below top to it
-    for dirpath, _dirs, files in os.walk(top):
-        rel = dirpath[cut:]
-        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
-        for name in files:
-            yield prefix + name
 
 
 def _prune_empty_dirs(output: Path) -> None:

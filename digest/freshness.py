@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,20 @@ def recover_interrupted(output: Path) -> None:
 
 
 STATE_FILE = "state.json"
+
+
+def existing_files(output: Path) -> Iterator[str]:
+    """Every file under output, as a path relative to it with '/' separators; by string
+    operations (pathlib's took 0.6 s for the 12,900 files of 10,000 articles)."""
+    if not output.is_dir():
+        return
+    top = os.fspath(output)
+    cut = len(os.path.join(top, ""))  # os.walk joins every folder below top to it
+    for dirpath, _dirs, files in os.walk(top):
+        rel = dirpath[cut:]
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
+        for name in files:
+            yield prefix + name
 
 
 def _tree_state(folder: Path, h: Any, since_ns: int | None, skip: str | None = None) -> bool:

@@ -526,16 +526,16 @@ def test_a_one_shot_build_hides_its_caches_from_the_collector_only_while_it_runs
 
 
 def test_the_files_of_a_site_are_listed_relative_to_it(corpus: Path, monkeypatch) -> None:
-    from digest.build import _existing_files
+    from digest.freshness import existing_files
 
     build(corpus)
     site = corpus / "site"
     expected = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert any("/" in p for p in expected) and "index.html" in expected
-    assert sorted(_existing_files(site)) == expected
+    assert sorted(existing_files(site)) == expected
     monkeypatch.chdir(corpus)
-    assert sorted(_existing_files(Path("site"))) == expected
-    assert list(_existing_files(corpus / "nothing here")) == []
+    assert sorted(existing_files(Path("site"))) == expected
+    assert list(existing_files(corpus / "nothing here")) == []
 
 
 def test_an_edit_unpacks_only_the_analyses_of_the_stories_it_shows_again(
