@@ -719,8 +719,7 @@ def _page_bytes(spec: PageSpec, old: Path, manifest: dict[str, str], new_manifes
     if not isinstance(data, bytes):
         return data  # chunks: compared with the old file while written (_write_data)
     try:
-        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) \
-                and old.read_bytes() == data:
+        if _regular_file(old) and old.stat().st_size == len(data) and old.read_bytes() == data:
             return None
     except OSError:
         pass
@@ -739,7 +738,7 @@ def _regular_file(path: Path) -> bool:
 def _reader(path: Path) -> Iterator[io.BufferedReader | None]:
     """The regular file at path open for reading, or None."""
     try:
-        fh = None if path.is_symlink() or not path.is_file() else path.open("rb")
+        fh = path.open("rb") if _regular_file(path) else None
     except OSError:
         fh = None
     try:
