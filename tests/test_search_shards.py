@@ -40,24 +40,25 @@ def eval_project(tmp_path: Path, config: str = "") -> Path:
     return project
 
 
-def shard_urls(site: Path) -> dict[str, set[str]]:
-    """Shard folder -> the URLs its fragments (one a page) index."""
-    out: dict[str, set[str]] = {}
+def _records(site: Path) -> Iterator[tuple[str, dict]]:
+    """(shard folder, a page's Pagefind record: url, content, meta, ...) for every fragment
+    (one a page) of every shard."""
     for f in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment")):
         data = gzip.decompress(f.read_bytes())  # b"pagefind_dcd" + the page's JSON record
-        record = json.loads(data[data.index(b"{"):])
-        out.setdefault(f.parent.parent.name, set()).add(record["url"])
+        yield f.parent.parent.name, json.loads(data[data.index(b"{"):])
+
+
+def shard_urls(site: Path) -> dict[str, set[str]]:
+    """Shard folder -> the URLs its fragments index."""
+    out: dict[str, set[str]] = {}
+    for shard, record in _records(site):
+        out.setdefault(shard, set()).add(record["url"])
     return out
 
 
 def fragments(site: Path) -> dict[str, dict]:
-    """URL -> its page's Pagefind record (content, meta, ...), from every shard."""
-    out: dict[str, dict] = {}
-    for f in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment")):
-        data = gzip.decompress(f.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        out[record["url"]] = record
-    return out
+    """URL -> its page's Pagefind record, from every shard."""
+    return {record["url"]: record for _shard, record in _records(site)}
 
 
 def snapshot(site: Path) -> dict[str, bytes]:
